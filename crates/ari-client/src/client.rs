@@ -1,0 +1,363 @@
+//! The [`Client`] and the request path every operation goes through.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde::de::DeserializeOwned;
+use url::Url;
+
+use crate::config::{ClientBuilder, Credentials};
+use crate::error::{ApiError, Error, ErrorKind, Result};
+
+/// A handle to one Asterisk's ARI. Cheap to clone (an `Arc`), `Send + Sync`.
+///
+/// Operations are grouped by resource: `client.channels()`, `client.bridges()`, … (see the
+/// generated `ops` modules). [`Client::request`] calls any path directly.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<ClientInner>,
+}
+
+pub(crate) struct ClientInner {
+    pub(crate) http: reqwest::Client,
+    /// Always ends with `/`, so relative paths join below it.
+    pub(crate) base_url: Url,
+    pub(crate) credentials: Credentials,
+    pub(crate) request_timeout: Duration,
+    pub(crate) connect_timeout: Duration,
+    /// The extra trusted CA certificates, for the WebSocket's TLS.
+    pub(crate) ca_pem: Option<Vec<u8>>,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.inner.base_url.as_str())
+            .field("credentials", &self.inner.credentials)
+            .finish_non_exhaustive()
+    }
+}
+
+/// An HTTP method used by ARI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Method {
+    /// `GET`
+    Get,
+    /// `POST`
+    Post,
+    /// `PUT`
+    Put,
+    /// `DELETE`
+    Delete,
+}
+
+impl Method {
+    /// The method's name as HTTP spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Delete => "DELETE",
+        }
+    }
+
+    fn to_reqwest(self) -> reqwest::Method {
+        match self {
+            Method::Get => reqwest::Method::GET,
+            Method::Post => reqwest::Method::POST,
+            Method::Put => reqwest::Method::PUT,
+            Method::Delete => reqwest::Method::DELETE,
+        }
+    }
+}
+
+impl std::str::FromStr for Method {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        match s.to_ascii_uppercase().as_str() {
+            "GET" => Ok(Method::Get),
+            "POST" => Ok(Method::Post),
+            "PUT" => Ok(Method::Put),
+            "DELETE" => Ok(Method::Delete),
+            other => Err(Error::config(format!(
+                "unknown HTTP method {other}; ARI uses GET, POST, PUT and DELETE"
+            ))),
+        }
+    }
+}
+
+/// One ARI request, as the typed operations build it.
+#[derive(Debug, Clone)]
+pub(crate) struct Request {
+    /// `resource.nickname`, e.g. `channels.answer`; used in errors and traces.
+    pub(crate) operation: &'static str,
+    pub(crate) method: Method,
+    /// The spec's path template, e.g. `/channels/{channelId}/answer`; used in traces.
+    pub(crate) template: &'static str,
+    /// The path below the base URL with its parameters filled in and percent-encoded.
+    pub(crate) path: String,
+    pub(crate) query: Vec<(&'static str, String)>,
+    pub(crate) body: Option<serde_json::Value>,
+    /// `(status, meaning)` pairs documented by the spec for this operation.
+    pub(crate) errors: &'static [(u16, &'static str)],
+}
+
+impl Request {
+    pub(crate) fn new(
+        operation: &'static str,
+        method: Method,
+        template: &'static str,
+        path: String,
+        errors: &'static [(u16, &'static str)],
+    ) -> Self {
+        Self {
+            operation,
+            method,
+            template,
+            path,
+            query: Vec::new(),
+            body: None,
+            errors,
+        }
+    }
+}
+
+/// A successful raw answer: status and body bytes.
+#[derive(Debug, Clone)]
+pub struct RawResponse {
+    /// The HTTP status (2xx).
+    pub status: u16,
+    /// The body as sent by Asterisk; empty for 204.
+    pub body: Vec<u8>,
+}
+
+impl RawResponse {
+    /// The body parsed as JSON; `null` for an empty body.
+    pub fn json(&self) -> Result<serde_json::Value> {
+        if self.body.is_empty() {
+            return Ok(serde_json::Value::Null);
+        }
+        serde_json::from_slice(&self.body).map_err(|source| {
+            Error::new(ErrorKind::Decode {
+                operation: "request",
+                body: String::from_utf8_lossy(&self.body).into_owned(),
+                source,
+            })
+        })
+    }
+}
+
+impl Client {
+    /// A builder; see [`ClientBuilder`].
+    ///
+    /// ```
+    /// let client = ari_client::Client::builder()
+    ///     .base_url("http://127.0.0.1:8088/ari")
+    ///     .credentials("asterisk", "secret")
+    ///     .build()?;
+    /// # Ok::<(), ari_client::Error>(())
+    /// ```
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    pub(crate) fn from_inner(inner: Arc<ClientInner>) -> Self {
+        Self { inner }
+    }
+
+    pub(crate) fn inner(&self) -> &ClientInner {
+        &self.inner
+    }
+
+    /// The base URL, ending in `/`, e.g. `http://127.0.0.1:8088/ari/`.
+    pub fn base_url(&self) -> &Url {
+        &self.inner.base_url
+    }
+
+    /// Calls any ARI path, e.g. `request(Method::Get, "asterisk/info", &[], None)`.
+    ///
+    /// For tools that take operations from the user; programs use the typed operations.
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(String, String)],
+        body: Option<serde_json::Value>,
+    ) -> Result<RawResponse> {
+        let url = self.url(path.trim_start_matches('/'))?;
+        let mut builder = self
+            .inner
+            .http
+            .request(method.to_reqwest(), url)
+            .query(query);
+        if let Some(body) = &body {
+            builder = builder.json(body);
+        }
+        self.send("request", builder, &[]).await
+    }
+
+    fn url(&self, path: &str) -> Result<Url> {
+        self.inner
+            .base_url
+            .join(path)
+            .map_err(|e| Error::config(format!("bad path {path}: {e}")))
+    }
+
+    pub(crate) async fn execute(&self, req: Request) -> Result<RawResponse> {
+        let url = self.url(&req.path)?;
+        let mut builder = self
+            .inner
+            .http
+            .request(req.method.to_reqwest(), url)
+            .query(&req.query);
+        if let Some(body) = &req.body {
+            builder = builder.json(body);
+        }
+        let started = Instant::now();
+        let result = self.send(req.operation, builder, req.errors).await;
+        tracing::debug!(
+            operation = req.operation,
+            method = req.method.as_str(),
+            path = req.template,
+            status = match &result {
+                Ok(r) => Some(r.status),
+                Err(e) => e.status(),
+            },
+            latency_us = started.elapsed().as_micros() as u64,
+            "ari request"
+        );
+        result
+    }
+
+    async fn send(
+        &self,
+        operation: &'static str,
+        builder: reqwest::RequestBuilder,
+        errors: &'static [(u16, &'static str)],
+    ) -> Result<RawResponse> {
+        let response = builder
+            .header(
+                reqwest::header::AUTHORIZATION,
+                self.inner.credentials.basic_header(),
+            )
+            .send()
+            .await
+            .map_err(|e| map_reqwest(operation, e))?;
+        let status = response.status().as_u16();
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| map_reqwest(operation, e))?
+            .to_vec();
+        if (200..300).contains(&status) {
+            return Ok(RawResponse { status, body });
+        }
+        if status == 401 {
+            return Err(Error::new(ErrorKind::Auth { operation }));
+        }
+        Err(Error::new(ErrorKind::Api(api_error(
+            operation, status, &body, errors,
+        ))))
+    }
+
+    /// Executes and decodes a JSON answer.
+    pub(crate) async fn call_json<T: DeserializeOwned>(&self, req: Request) -> Result<T> {
+        let operation = req.operation;
+        let raw = self.execute(req).await?;
+        serde_json::from_slice(&raw.body).map_err(|source| {
+            Error::new(ErrorKind::Decode {
+                operation,
+                body: String::from_utf8_lossy(&raw.body).into_owned(),
+                source,
+            })
+        })
+    }
+
+    /// Executes a request whose answer carries no body.
+    pub(crate) async fn call_empty(&self, req: Request) -> Result<()> {
+        self.execute(req).await.map(|_| ())
+    }
+
+    /// Executes a request whose answer is binary (e.g. a recording's file).
+    pub(crate) async fn call_bytes(&self, req: Request) -> Result<Vec<u8>> {
+        self.execute(req).await.map(|raw| raw.body)
+    }
+}
+
+pub(crate) fn api_error(
+    operation: &'static str,
+    status: u16,
+    body: &[u8],
+    errors: &'static [(u16, &'static str)],
+) -> ApiError {
+    #[derive(serde::Deserialize)]
+    struct Body {
+        message: String,
+    }
+    let message = serde_json::from_slice::<Body>(body)
+        .map(|b| b.message)
+        .unwrap_or_else(|_| String::from_utf8_lossy(body).trim().to_owned());
+    let documented = errors
+        .iter()
+        .find(|(code, _)| *code == status)
+        .map(|(_, meaning)| *meaning);
+    ApiError {
+        operation,
+        status,
+        message,
+        documented,
+    }
+}
+
+fn map_reqwest(operation: &'static str, err: reqwest::Error) -> Error {
+    if err.is_timeout() {
+        return Error::new(ErrorKind::Timeout { operation });
+    }
+    // reqwest errors can carry the URL; ours never holds credentials, but strip it anyway so
+    // error output stays short and uniform.
+    let outcome_unknown = !err.is_connect() && !err.is_builder();
+    Error::transport(operation, outcome_unknown, err.without_url())
+}
+
+/// Percent-encodes one path segment (an id or a name given by the caller).
+pub(crate) fn encode_segment(segment: &str) -> String {
+    const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'_')
+        .remove(b'.')
+        .remove(b'~')
+        .remove(b':')
+        .remove(b'@');
+    percent_encoding::utf8_percent_encode(segment, SEGMENT).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_segments_are_encoded() {
+        assert_eq!(encode_segment("PJSIP/101"), "PJSIP%2F101");
+        assert_eq!(encode_segment("abc-1.2_x"), "abc-1.2_x");
+        assert_eq!(encode_segment("a b?"), "a%20b%3F");
+    }
+
+    #[test]
+    fn api_error_parses_the_message() {
+        let err = api_error(
+            "channels.answer",
+            404,
+            br#"{"message":"Channel not found"}"#,
+            &[(404, "Channel not found"), (409, "Channel not in a Stasis application")],
+        );
+        assert_eq!(err.message, "Channel not found");
+        assert_eq!(err.documented, Some("Channel not found"));
+        let raw = api_error("x", 500, b"oops\n", &[]);
+        assert_eq!(raw.message, "oops");
+        assert_eq!(raw.documented, None);
+    }
+}

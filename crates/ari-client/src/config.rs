@@ -1,0 +1,206 @@
+//! Building a [`Client`]: where Asterisk is, who we are, how long to wait.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::Engine as _;
+use url::Url;
+
+use crate::client::{Client, ClientInner};
+use crate::error::{Error, Result};
+
+/// ARI credentials. The password never appears in `Debug` output, logs or URLs.
+#[derive(Clone)]
+pub struct Credentials {
+    username: String,
+    password: String,
+}
+
+impl Credentials {
+    /// Credentials of an ARI user from `ari.conf`.
+    pub fn new(username: impl Into<String>, password: impl Into<String>) -> Self {
+        Self {
+            username: username.into(),
+            password: password.into(),
+        }
+    }
+
+    /// The user name.
+    pub fn username(&self) -> &str {
+        &self.username
+    }
+
+    /// The value of an `Authorization` header carrying these credentials.
+    pub(crate) fn basic_header(&self) -> String {
+        let raw = format!("{}:{}", self.username, self.password);
+        format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(raw)
+        )
+    }
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials")
+            .field("username", &self.username)
+            .field("password", &"<redacted>")
+            .finish()
+    }
+}
+
+/// Builder of a [`Client`]; see [`Client::builder`].
+///
+/// Setters never fail; the first problem is reported by [`ClientBuilder::build`].
+#[must_use]
+#[derive(Debug, Clone)]
+pub struct ClientBuilder {
+    base_url: String,
+    credentials: Option<Credentials>,
+    connect_timeout: Duration,
+    request_timeout: Duration,
+    ca_file: Option<PathBuf>,
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        Self {
+            base_url: "http://127.0.0.1:8088/ari".to_owned(),
+            credentials: None,
+            connect_timeout: Duration::from_secs(5),
+            request_timeout: Duration::from_secs(30),
+            ca_file: None,
+        }
+    }
+}
+
+impl ClientBuilder {
+    /// The ARI base URL, `http(s)://host:port/<prefix>/ari`. Default `http://127.0.0.1:8088/ari`.
+    ///
+    /// A URL without a path gets `/ari` appended. Credentials in the URL are refused by
+    /// [`build`](Self::build): use [`credentials`](Self::credentials).
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = url.into();
+        self
+    }
+
+    /// The ARI user and password. Required.
+    pub fn credentials(mut self, username: impl Into<String>, password: impl Into<String>) -> Self {
+        self.credentials = Some(Credentials::new(username, password));
+        self
+    }
+
+    /// How long to wait for a TCP (and TLS) connection. Default 5 s.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// How long to wait for the answer to one request. Default 30 s.
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.request_timeout = timeout;
+        self
+    }
+
+    /// Trust the PEM certificate(s) in this file for `https`/`wss`, in addition to the built-in
+    /// web roots. Default: built-in roots only.
+    pub fn ca_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.ca_file = Some(path.into());
+        self
+    }
+
+    /// Checks the configuration and builds the client. Makes no request.
+    pub fn build(self) -> Result<Client> {
+        let credentials = self
+            .credentials
+            .ok_or_else(|| Error::config("no credentials given"))?;
+        let base_url = parse_base_url(&self.base_url)?;
+        let mut http = reqwest::Client::builder()
+            .connect_timeout(self.connect_timeout)
+            .timeout(self.request_timeout)
+            .pool_idle_timeout(Duration::from_secs(60))
+            .user_agent(concat!("ari-client/", env!("CARGO_PKG_VERSION")));
+        let mut ca_pem = None;
+        if let Some(path) = &self.ca_file {
+            let pem = std::fs::read(path).map_err(|e| {
+                Error::config(format!("cannot read CA file {}: {e}", path.display()))
+            })?;
+            for cert in reqwest::Certificate::from_pem_bundle(&pem)
+                .map_err(|e| Error::config(format!("bad CA file {}: {e}", path.display())))?
+            {
+                http = http.add_root_certificate(cert);
+            }
+            ca_pem = Some(pem);
+        }
+        let http = http
+            .build()
+            .map_err(|e| Error::config(format!("cannot build the HTTP client: {e}")))?;
+        Ok(Client::from_inner(Arc::new(ClientInner {
+            http,
+            base_url,
+            credentials,
+            request_timeout: self.request_timeout,
+            connect_timeout: self.connect_timeout,
+            ca_pem,
+        })))
+    }
+}
+
+fn parse_base_url(raw: &str) -> Result<Url> {
+    let mut url = Url::parse(raw).map_err(|e| Error::config(format!("bad base URL: {e}")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(Error::config(format!(
+            "base URL scheme must be http or https, not {}",
+            url.scheme()
+        )));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(Error::config(
+            "the base URL must not carry credentials; use ClientBuilder::credentials",
+        ));
+    }
+    if url.path() == "/" || url.path().is_empty() {
+        url.set_path("/ari");
+    }
+    // A trailing slash makes `Url::join` keep the last segment.
+    if !url.path().ends_with('/') {
+        let path = format!("{}/", url.path());
+        url.set_path(&path);
+    }
+    url.set_query(None);
+    Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_url_gets_the_ari_path_and_a_trailing_slash() {
+        assert_eq!(
+            parse_base_url("http://127.0.0.1:8088").unwrap().as_str(),
+            "http://127.0.0.1:8088/ari/"
+        );
+        assert_eq!(
+            parse_base_url("https://pbx.example/asterisk/ari")
+                .unwrap()
+                .as_str(),
+            "https://pbx.example/asterisk/ari/"
+        );
+    }
+
+    #[test]
+    fn credentials_in_the_url_are_refused() {
+        assert!(parse_base_url("http://u:p@127.0.0.1:8088/ari").is_err());
+    }
+
+    #[test]
+    fn debug_output_hides_the_password() {
+        let builder = Client::builder().credentials("ari", "s3cret-value");
+        assert!(!format!("{builder:?}").contains("s3cret-value"));
+        let client = builder.build().unwrap();
+        assert!(!format!("{client:?}").contains("s3cret-value"));
+    }
+}

@@ -1,0 +1,2 @@
+//! PLACEHOLDER until `cargo xtask codegen` writes this tree.
+pub(crate) mod events;
