@@ -10,7 +10,9 @@ pub enum Error {
     #[error("the sandbox needs root (chroot and mount); run this as root")]
     NotRoot,
     /// A port the instance needs is taken by another program.
-    #[error("port {port} ({what}) on 127.0.0.1 is busy; stop what listens there or choose another port")]
+    #[error(
+        "port {port} ({what}) on 127.0.0.1 is busy; stop what listens there or choose another port"
+    )]
     PortBusy {
         /// The port.
         port: u16,

@@ -77,7 +77,8 @@ fn random_secret() -> String {
 }
 
 fn free_tcp_port() -> Result<u16> {
-    let listener = TcpListener::bind("127.0.0.1:0").context(|| "cannot find a free TCP port".into())?;
+    let listener =
+        TcpListener::bind("127.0.0.1:0").context(|| "cannot find a free TCP port".into())?;
     Ok(listener
         .local_addr()
         .context(|| "cannot find a free TCP port".into())?
@@ -140,23 +141,49 @@ impl Layout {
     pub(crate) fn settings_for(&self, ports: Ports) -> Result<Settings> {
         let saved = self.load_settings()?;
         let default = self.name == crate::DEFAULT_INSTANCE;
-        let pick = |asked: Option<u16>, saved: Option<u16>, fixed: u16, free: fn() -> Result<u16>| {
-            match (asked, saved) {
+        let pick =
+            |asked: Option<u16>, saved: Option<u16>, fixed: u16, free: fn() -> Result<u16>| match (
+                asked, saved,
+            ) {
                 (Some(port), _) | (None, Some(port)) => Ok(port),
                 (None, None) if default => Ok(fixed),
                 (None, None) => free(),
-            }
-        };
+            };
         let settings = Settings {
             name: self.name.clone(),
-            http_port: pick(ports.http, saved.as_ref().map(|s| s.http_port), 8088, free_tcp_port)?,
-            https_port: pick(ports.https, saved.as_ref().map(|s| s.https_port), 8089, free_tcp_port)?,
-            sip_port: pick(ports.sip, saved.as_ref().map(|s| s.sip_port), 5060, free_udp_port)?,
-            user: saved.as_ref().map_or_else(|| "ari".to_owned(), |s| s.user.clone()),
-            password: saved.as_ref().map_or_else(random_secret, |s| s.password.clone()),
-            ro_user: saved.as_ref().map_or_else(|| "ari_ro".to_owned(), |s| s.ro_user.clone()),
-            ro_password: saved.as_ref().map_or_else(random_secret, |s| s.ro_password.clone()),
-            sip_password: saved.as_ref().map_or_else(random_secret, |s| s.sip_password.clone()),
+            http_port: pick(
+                ports.http,
+                saved.as_ref().map(|s| s.http_port),
+                8088,
+                free_tcp_port,
+            )?,
+            https_port: pick(
+                ports.https,
+                saved.as_ref().map(|s| s.https_port),
+                8089,
+                free_tcp_port,
+            )?,
+            sip_port: pick(
+                ports.sip,
+                saved.as_ref().map(|s| s.sip_port),
+                5060,
+                free_udp_port,
+            )?,
+            user: saved
+                .as_ref()
+                .map_or_else(|| "ari".to_owned(), |s| s.user.clone()),
+            password: saved
+                .as_ref()
+                .map_or_else(random_secret, |s| s.password.clone()),
+            ro_user: saved
+                .as_ref()
+                .map_or_else(|| "ari_ro".to_owned(), |s| s.ro_user.clone()),
+            ro_password: saved
+                .as_ref()
+                .map_or_else(random_secret, |s| s.ro_password.clone()),
+            sip_password: saved
+                .as_ref()
+                .map_or_else(random_secret, |s| s.sip_password.clone()),
         };
         Ok(settings)
     }
@@ -179,7 +206,8 @@ impl Layout {
         let dir = self.host_dir();
         for sub in ["etc", "run", "spool", "log", "db", "cache", "keys"] {
             let path = dir.join(sub);
-            std::fs::create_dir_all(&path).context(|| format!("cannot create {}", path.display()))?;
+            std::fs::create_dir_all(&path)
+                .context(|| format!("cannot create {}", path.display()))?;
         }
         let settings_text = serde_json::to_string_pretty(settings).unwrap_or_default();
         let settings_file = self.settings_file();
@@ -188,6 +216,7 @@ impl Layout {
         crate::root::set_mode(&settings_file, 0o600)?;
         tls::ensure_certificates(&dir.join("keys"))?;
 
+        copy_package_configs(&self.root, &dir.join("etc"))?;
         let moddir = module_dir(&self.root);
         let in_root = self.in_root();
         let entity_id = entity_id(&self.name);
@@ -210,20 +239,40 @@ impl Layout {
         };
         let mut pjsip = fill(include_str!("../templates/pjsip.conf"));
         for ext in SIP_ENDPOINTS {
-            pjsip.push_str(&fill(include_str!("../templates/pjsip_endpoint.conf")).replace("{ext}", ext));
+            pjsip.push_str(
+                &fill(include_str!("../templates/pjsip_endpoint.conf")).replace("{ext}", ext),
+            );
         }
         let files: [(&str, String); 12] = [
-            ("asterisk.conf", fill(include_str!("../templates/asterisk.conf"))),
+            (
+                "asterisk.conf",
+                fill(include_str!("../templates/asterisk.conf")),
+            ),
             ("http.conf", fill(include_str!("../templates/http.conf"))),
             ("ari.conf", fill(include_str!("../templates/ari.conf"))),
-            ("manager.conf", fill(include_str!("../templates/manager.conf"))),
-            ("logger.conf", fill(include_str!("../templates/logger.conf"))),
-            ("modules.conf", fill(include_str!("../templates/modules.conf"))),
-            ("extensions.conf", fill(include_str!("../templates/extensions.conf"))),
+            (
+                "manager.conf",
+                fill(include_str!("../templates/manager.conf")),
+            ),
+            (
+                "logger.conf",
+                fill(include_str!("../templates/logger.conf")),
+            ),
+            (
+                "modules.conf",
+                fill(include_str!("../templates/modules.conf")),
+            ),
+            (
+                "extensions.conf",
+                fill(include_str!("../templates/extensions.conf")),
+            ),
             ("cdr.conf", fill(include_str!("../templates/cdr.conf"))),
             ("cel.conf", fill(include_str!("../templates/cel.conf"))),
             ("rtp.conf", fill(include_str!("../templates/rtp.conf"))),
-            ("musiconhold.conf", fill(include_str!("../templates/musiconhold.conf"))),
+            (
+                "musiconhold.conf",
+                fill(include_str!("../templates/musiconhold.conf")),
+            ),
             ("pjsip.conf", pjsip),
         ];
         for (file, text) in files {
@@ -239,7 +288,10 @@ impl Layout {
 
     /// Starts Asterisk and waits until ARI answers.
     pub(crate) fn start(&self, settings: &Settings, timeout: Duration) -> Result<String> {
-        for (port, what) in [(settings.http_port, "ARI HTTP"), (settings.https_port, "ARI HTTPS")] {
+        for (port, what) in [
+            (settings.http_port, "ARI HTTP"),
+            (settings.https_port, "ARI HTTPS"),
+        ] {
             if TcpListener::bind(("127.0.0.1", port)).is_err() {
                 return Err(Error::PortBusy { port, what });
             }
@@ -251,6 +303,8 @@ impl Layout {
             });
         }
         let _ = std::fs::remove_file(self.pid_file());
+        // Each start begins a fresh log, so a failure shows this start's lines only.
+        let _ = std::fs::rename(self.log_file(), self.log_file().with_extension("log.1"));
         let startup_log = self.startup_log();
         let log = std::fs::File::create(&startup_log)
             .context(|| format!("cannot create {}", startup_log.display()))?;
@@ -259,7 +313,15 @@ impl Layout {
             .context(|| format!("cannot reopen {}", startup_log.display()))?;
         // Asterisk forks into the background; this waits only for the launcher.
         let status = chroot(&self.root)
-            .args(["/usr/sbin/asterisk", "-C", &self.conf_in_root(), "-U", "asterisk", "-G", "asterisk"])
+            .args([
+                "/usr/sbin/asterisk",
+                "-C",
+                &self.conf_in_root(),
+                "-U",
+                "asterisk",
+                "-G",
+                "asterisk",
+            ])
             .stdin(Stdio::null())
             .stdout(log)
             .stderr(log_err)
@@ -307,11 +369,15 @@ impl Layout {
         let Some(pid) = self.running_pid() else {
             return Ok(false);
         };
-        let _ = Command::new("kill").args(["-TERM", &pid.to_string()]).status();
+        let _ = Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status();
         let deadline = Instant::now() + Duration::from_secs(15);
         while Path::new(&format!("/proc/{pid}")).exists() {
             if Instant::now() > deadline {
-                let _ = Command::new("kill").args(["-KILL", &pid.to_string()]).status();
+                let _ = Command::new("kill")
+                    .args(["-KILL", &pid.to_string()])
+                    .status();
                 std::thread::sleep(Duration::from_millis(200));
                 break;
             }
@@ -324,7 +390,13 @@ impl Layout {
     /// Runs a CLI command in this instance (`asterisk -rx`).
     pub(crate) fn cli(&self, command: &str) -> Result<String> {
         let output = chroot(&self.root)
-            .args(["/usr/sbin/asterisk", "-C", &self.conf_in_root(), "-rx", command])
+            .args([
+                "/usr/sbin/asterisk",
+                "-C",
+                &self.conf_in_root(),
+                "-rx",
+                command,
+            ])
             .output()
             .context(|| "cannot run chroot for the asterisk CLI".to_owned())?;
         Ok(String::from_utf8_lossy(&output.stdout).into_owned())
@@ -339,6 +411,26 @@ pub(crate) fn failed_modules(module_show: &str) -> Vec<String> {
         .filter(|line| line.contains("Not Running") || line.contains("Declined"))
         .filter_map(|line| line.split_whitespace().next().map(str::to_owned))
         .collect()
+}
+
+/// Starts from the configuration Debian's package ships (modules without a file of their own
+/// refuse to load); the sandbox's own files are written over it.
+fn copy_package_configs(root: &Path, etc: &Path) -> Result<()> {
+    let shipped = root.join("etc/asterisk");
+    let entries =
+        std::fs::read_dir(&shipped).context(|| format!("cannot list {}", shipped.display()))?;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        // users.conf is deprecated and only warns.
+        let wanted =
+            path.extension().is_some_and(|e| e == "conf") && entry.file_name() != "users.conf";
+        if path.is_file() && wanted {
+            let target = etc.join(entry.file_name());
+            std::fs::copy(&path, &target)
+                .context(|| format!("cannot copy {} to {}", path.display(), target.display()))?;
+        }
+    }
+    Ok(())
 }
 
 fn module_dir(root: &Path) -> String {
@@ -361,13 +453,17 @@ fn entity_id(name: &str) -> String {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
     });
     let b = hash.to_be_bytes();
-    format!("02:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", b[3], b[4], b[5], b[6], b[7])
+    format!(
+        "02:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
+        b[3], b[4], b[5], b[6], b[7]
+    )
 }
 
 /// The uid and gid of the `asterisk` user of the root.
 fn asterisk_ids(root: &Path) -> Result<(u32, u32)> {
     let passwd = root.join("etc/passwd");
-    let text = std::fs::read_to_string(&passwd).context(|| format!("cannot read {}", passwd.display()))?;
+    let text =
+        std::fs::read_to_string(&passwd).context(|| format!("cannot read {}", passwd.display()))?;
     text.lines()
         .map(|line| line.split(':').collect::<Vec<_>>())
         .find(|fields| fields.first() == Some(&"asterisk") && fields.len() > 3)

@@ -121,8 +121,17 @@ impl fmt::Display for Status {
             writeln!(f, "  asterisk   {version}")?;
         }
         writeln!(f, "  ari        {}", self.ari_url())?;
-        writeln!(f, "  ari (tls)  {}  (CA: {})", self.ari_tls_url(), self.ca_file.display())?;
-        writeln!(f, "  events     ws://127.0.0.1:{}/ari/events?app=<app>", s.http_port)?;
+        writeln!(
+            f,
+            "  ari (tls)  {}  (CA: {})",
+            self.ari_tls_url(),
+            self.ca_file.display()
+        )?;
+        writeln!(
+            f,
+            "  events     ws://127.0.0.1:{}/ari/events?app=<app>",
+            s.http_port
+        )?;
         writeln!(f, "  user       {} / {}  (full access)", s.user, s.password)?;
         writeln!(f, "  read-only  {} / {}", s.ro_user, s.ro_password)?;
         writeln!(
@@ -320,10 +329,11 @@ impl Sandbox {
         let pid = layout.running_pid();
         let (version, failed_modules) = match pid {
             Some(_) => {
-                let version = match probe::ari_info(settings.http_port, &settings.user, &settings.password) {
-                    probe::Probe::Ready(v) => Some(v),
-                    _ => None,
-                };
+                let version =
+                    match probe::ari_info(settings.http_port, &settings.user, &settings.password) {
+                        probe::Probe::Ready(v) => Some(v),
+                        _ => None,
+                    };
                 let modules = instance::failed_modules(&layout.cli("module show")?);
                 (version, modules)
             }
@@ -396,6 +406,12 @@ impl Sandbox {
 
 fn require_root() -> Result<()> {
     // /proc/self belongs to the process's effective user.
-    let uid = std::fs::metadata("/proc/self").map(|m| m.uid()).unwrap_or(u32::MAX);
-    if uid == 0 { Ok(()) } else { Err(Error::NotRoot) }
+    let uid = std::fs::metadata("/proc/self")
+        .map(|m| m.uid())
+        .unwrap_or(u32::MAX);
+    if uid == 0 {
+        Ok(())
+    } else {
+        Err(Error::NotRoot)
+    }
 }

@@ -57,7 +57,11 @@ pub(crate) fn ensure_proc(root: &Path) -> Result<()> {
     }
     std::fs::create_dir_all(&target).context(|| format!("cannot create {}", target.display()))?;
     run_checked(
-        Command::new("mount").arg("-t").arg("proc").arg("proc").arg(&target),
+        Command::new("mount")
+            .arg("-t")
+            .arg("proc")
+            .arg("proc")
+            .arg(&target),
         "mounting /proc into the sandbox root",
     )?;
     Ok(())

@@ -66,14 +66,12 @@ pub(crate) fn ensure(root: &Path, progress: &dyn Fn(&str)) -> Result<bool> {
     let version = crate::instance::asterisk_package_version(&building).unwrap_or_default();
     std::fs::write(building.join(READY_MARKER), format!("{version}\n"))
         .context(|| format!("cannot write the marker in {}", building.display()))?;
-    std::fs::rename(&building, root).context(|| {
-        format!(
-            "cannot move {} to {}",
-            building.display(),
-            root.display()
-        )
-    })?;
-    progress(&format!("root ready at {} (asterisk {version})", root.display()));
+    std::fs::rename(&building, root)
+        .context(|| format!("cannot move {} to {}", building.display(), root.display()))?;
+    progress(&format!(
+        "root ready at {} (asterisk {version})",
+        root.display()
+    ));
     Ok(true)
 }
 

@@ -1,0 +1,19 @@
+//! One module per subcommand.
+
+mod demo;
+mod sandbox;
+
+use std::process::ExitCode;
+
+use crate::cli::{Args, Command};
+
+pub(crate) async fn run(args: Args) -> anyhow::Result<ExitCode> {
+    match args.command {
+        Command::Sandbox { action, target } => sandbox::run(action, target).await,
+        Command::Demo {
+            connection,
+            app,
+            timeout,
+        } => demo::run(connection, app, timeout).await,
+    }
+}
