@@ -141,14 +141,14 @@ impl Layout {
     pub(crate) fn settings_for(&self, ports: Ports) -> Result<Settings> {
         let saved = self.load_settings()?;
         let default = self.name == crate::DEFAULT_INSTANCE;
-        let pick =
-            |asked: Option<u16>, saved: Option<u16>, fixed: u16, free: fn() -> Result<u16>| match (
-                asked, saved,
-            ) {
-                (Some(port), _) | (None, Some(port)) => Ok(port),
-                (None, None) if default => Ok(fixed),
-                (None, None) => free(),
-            };
+        let pick = |asked: Option<u16>,
+                    saved: Option<u16>,
+                    fixed: u16,
+                    free: fn() -> Result<u16>| match (asked, saved) {
+            (Some(port), _) | (None, Some(port)) => Ok(port),
+            (None, None) if default => Ok(fixed),
+            (None, None) => free(),
+        };
         let settings = Settings {
             name: self.name.clone(),
             http_port: pick(

@@ -94,12 +94,7 @@ pub(crate) fn remove_tree(dir: &Path) -> Result<()> {
         return Ok(());
     }
     unmount_all(dir)?;
-    if let Some(mount) = mounts_under(dir)?.into_iter().next() {
-        return Err(Error::StillMounted {
-            root: dir.to_path_buf(),
-            mount,
-        });
-    }
+    ensure_unmounted(dir)?;
     run_checked(
         Command::new("rm")
             .arg("-rf")
@@ -111,9 +106,81 @@ pub(crate) fn remove_tree(dir: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Fails with [`Error::StillMounted`] when anything is mounted at or below `dir`.
+fn ensure_unmounted(dir: &Path) -> Result<()> {
+    match mounts_under(dir)?.into_iter().next() {
+        Some(mount) => Err(Error::StillMounted {
+            root: dir.to_path_buf(),
+            mount,
+        }),
+        None => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A scratch tree with a host directory bind-mounted inside it, as a killed run leaves
+    /// `/proc` or a bind mount behind in the root.
+    struct BoundTree {
+        tree: PathBuf,
+        host: PathBuf,
+        mount_point: PathBuf,
+    }
+
+    impl BoundTree {
+        fn new(tag: &str) -> Self {
+            let base =
+                std::env::temp_dir().join(format!("ari-sandbox-{tag}-{}", std::process::id()));
+            let tree = base.join("root");
+            let host = base.join("host");
+            let mount_point = tree.join("mnt/host");
+            std::fs::create_dir_all(&mount_point).unwrap();
+            std::fs::create_dir_all(&host).unwrap();
+            std::fs::write(host.join("precious"), "keep me").unwrap();
+            run_checked(
+                Command::new("mount")
+                    .arg("--bind")
+                    .arg(&host)
+                    .arg(&mount_point),
+                "bind mount for the test",
+            )
+            .unwrap();
+            Self {
+                tree,
+                host,
+                mount_point,
+            }
+        }
+    }
+
+    #[test]
+    fn removing_a_tree_unmounts_first_and_spares_what_was_mounted() {
+        let t = BoundTree::new("remove");
+        assert_eq!(mounts_under(&t.tree).unwrap(), vec![t.mount_point.clone()]);
+        remove_tree(&t.tree).unwrap();
+        assert!(!t.tree.exists());
+        assert_eq!(
+            std::fs::read_to_string(t.host.join("precious")).unwrap(),
+            "keep me"
+        );
+        std::fs::remove_dir_all(t.host.parent().unwrap()).unwrap();
+    }
+
+    #[test]
+    fn a_remaining_mount_is_refused_with_its_path() {
+        let t = BoundTree::new("refuse");
+        let err = ensure_unmounted(&t.tree).unwrap_err();
+        assert!(
+            matches!(&err, Error::StillMounted { mount, .. } if *mount == t.mount_point),
+            "{err}"
+        );
+        assert!(err.to_string().contains("still mounted"));
+        unmount_all(&t.tree).unwrap();
+        assert!(t.host.join("precious").exists());
+        std::fs::remove_dir_all(t.host.parent().unwrap()).unwrap();
+    }
 
     #[test]
     fn mountinfo_escapes_are_decoded() {
