@@ -9,6 +9,7 @@ use url::Url;
 
 use crate::config::{ClientBuilder, Credentials};
 use crate::error::{ApiError, Error, ErrorKind, Result};
+use crate::events::rest_ws::RestChannel;
 
 /// A handle to one Asterisk's ARI. Cheap to clone (an `Arc`), `Send + Sync`.
 ///
@@ -26,8 +27,10 @@ pub(crate) struct ClientInner {
     pub(crate) credentials: Credentials,
     pub(crate) request_timeout: Duration,
     pub(crate) connect_timeout: Duration,
-    /// The extra trusted CA certificates, for the WebSocket's TLS.
-    pub(crate) ca_pem: Option<Vec<u8>>,
+    /// TLS settings for `wss://` (the same roots as HTTPS).
+    pub(crate) tls: Option<Arc<rustls::ClientConfig>>,
+    /// When set, requests travel over an event WebSocket instead of HTTP.
+    pub(crate) rest: Option<RestChannel>,
 }
 
 impl fmt::Debug for Client {
@@ -173,6 +176,25 @@ impl Client {
         &self.inner
     }
 
+    /// The same client with its requests sent over an event WebSocket.
+    pub(crate) fn with_rest_channel(&self, rest: RestChannel) -> Self {
+        let inner = &self.inner;
+        Self::from_inner(Arc::new(ClientInner {
+            http: inner.http.clone(),
+            base_url: inner.base_url.clone(),
+            credentials: inner.credentials.clone(),
+            request_timeout: inner.request_timeout,
+            connect_timeout: inner.connect_timeout,
+            tls: inner.tls.clone(),
+            rest: Some(rest),
+        }))
+    }
+
+    /// Whether requests travel over an event WebSocket rather than HTTP.
+    pub fn is_rest_over_websocket(&self) -> bool {
+        self.inner.rest.is_some()
+    }
+
     /// The base URL, ending in `/`, e.g. `http://127.0.0.1:8088/ari/`.
     pub fn base_url(&self) -> &Url {
         &self.inner.base_url
@@ -208,6 +230,13 @@ impl Client {
     }
 
     pub(crate) async fn execute(&self, req: Request) -> Result<RawResponse> {
+        if let Some(rest) = &self.inner.rest {
+            let started = Instant::now();
+            let (operation, method, template) = (req.operation, req.method, req.template);
+            let result = rest.execute(req, self.inner.request_timeout).await;
+            trace_request(operation, method, template, &result, started, "websocket");
+            return result;
+        }
         let url = self.url(&req.path)?;
         let mut builder = self
             .inner
@@ -219,16 +248,13 @@ impl Client {
         }
         let started = Instant::now();
         let result = self.send(req.operation, builder, req.errors).await;
-        tracing::debug!(
-            operation = req.operation,
-            method = req.method.as_str(),
-            path = req.template,
-            status = match &result {
-                Ok(r) => Some(r.status),
-                Err(e) => e.status(),
-            },
-            latency_us = started.elapsed().as_micros() as u64,
-            "ari request"
+        trace_request(
+            req.operation,
+            req.method,
+            req.template,
+            &result,
+            started,
+            "http",
         );
         result
     }
@@ -286,6 +312,28 @@ impl Client {
     pub(crate) async fn call_bytes(&self, req: Request) -> Result<Vec<u8>> {
         self.execute(req).await.map(|raw| raw.body)
     }
+}
+
+fn trace_request(
+    operation: &'static str,
+    method: Method,
+    template: &'static str,
+    result: &Result<RawResponse>,
+    started: Instant,
+    transport: &'static str,
+) {
+    tracing::debug!(
+        operation,
+        method = method.as_str(),
+        path = template,
+        transport,
+        status = match result {
+            Ok(r) => Some(r.status),
+            Err(e) => e.status(),
+        },
+        latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+        "ari request"
+    );
 }
 
 pub(crate) fn api_error(
@@ -352,7 +400,10 @@ mod tests {
             "channels.answer",
             404,
             br#"{"message":"Channel not found"}"#,
-            &[(404, "Channel not found"), (409, "Channel not in a Stasis application")],
+            &[
+                (404, "Channel not found"),
+                (409, "Channel not in a Stasis application"),
+            ],
         );
         assert_eq!(err.message, "Channel not found");
         assert_eq!(err.documented, Some("Channel not found"));

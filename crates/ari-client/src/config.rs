@@ -122,7 +122,8 @@ impl ClientBuilder {
             .timeout(self.request_timeout)
             .pool_idle_timeout(Duration::from_secs(60))
             .user_agent(concat!("ari-client/", env!("CARGO_PKG_VERSION")));
-        let mut ca_pem = None;
+        let mut roots = rustls::RootCertStore::empty();
+        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
         if let Some(path) = &self.ca_file {
             let pem = std::fs::read(path).map_err(|e| {
                 Error::config(format!("cannot read CA file {}: {e}", path.display()))
@@ -132,8 +133,21 @@ impl ClientBuilder {
             {
                 http = http.add_root_certificate(cert);
             }
-            ca_pem = Some(pem);
+            use rustls_pki_types::pem::PemObject as _;
+            for cert in rustls_pki_types::CertificateDer::pem_slice_iter(&pem) {
+                let cert = cert
+                    .map_err(|e| Error::config(format!("bad CA file {}: {e}", path.display())))?;
+                roots
+                    .add(cert)
+                    .map_err(|e| Error::config(format!("bad CA in {}: {e}", path.display())))?;
+            }
         }
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let tls = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| Error::config(format!("cannot set up TLS: {e}")))?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
         let http = http
             .build()
             .map_err(|e| Error::config(format!("cannot build the HTTP client: {e}")))?;
@@ -143,7 +157,8 @@ impl ClientBuilder {
             credentials,
             request_timeout: self.request_timeout,
             connect_timeout: self.connect_timeout,
-            ca_pem,
+            tls: Some(Arc::new(tls)),
+            rest: None,
         })))
     }
 }

@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use ari_client::events::EventStream;
+use ari_client::events::{EventStream, Message};
 use ari_client::{Client, Event};
 use ari_sandbox::{Ports, Sandbox, Status};
 use futures_util::StreamExt as _;
@@ -79,6 +79,7 @@ pub fn unique_app(prefix: &str) -> String {
 pub struct EventLog {
     stream: EventStream,
     seen: Vec<Event>,
+    markers: Vec<Message>,
 }
 
 impl EventLog {
@@ -95,7 +96,18 @@ impl EventLog {
         Self {
             stream,
             seen: Vec::new(),
+            markers: Vec::new(),
         }
+    }
+
+    /// The stream itself, e.g. for [`EventStream::rest_client`].
+    pub fn stream(&self) -> &EventStream {
+        &self.stream
+    }
+
+    /// The reconnect and lag markers read so far, in arrival order.
+    pub fn markers(&self) -> &[Message] {
+        &self.markers
     }
 
     /// Every event read so far, in arrival order.
@@ -117,12 +129,13 @@ impl EventLog {
         loop {
             let next = tokio::time::timeout_at(deadline, self.stream.next()).await;
             match next {
-                Ok(Some(Ok(event))) => {
+                Ok(Some(Ok(Message::Event(event)))) => {
                     self.seen.push(event.clone());
                     if want(&event) {
                         return event;
                     }
                 }
+                Ok(Some(Ok(marker))) => self.markers.push(marker),
                 Ok(Some(Err(err))) => panic!("event stream failed while waiting for {what}: {err}"),
                 Ok(None) => panic!("event stream ended while waiting for {what}"),
                 Err(_) => {

@@ -1,7 +1,53 @@
-//! The event WebSocket: `GET /ari/events`, delivered as a typed [`Stream`](futures_util::Stream).
+//! The event WebSocket: `GET /ari/events`, delivered as a typed [`Stream`](futures_util::Stream)
+//! that survives restarts of Asterisk and broken networks.
 
 mod decode;
+mod queue;
+pub(crate) mod rest_ws;
 mod socket;
+
+use std::time::Duration;
 
 pub use decode::decode_event;
 pub use socket::{EventStream, EventStreamBuilder};
+
+use crate::Event;
+
+/// One item of an [`EventStream`].
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum Message {
+    /// An event from Asterisk.
+    Event(Event),
+    /// The connection was lost and is back. Events of the outage are lost: resync the state
+    /// you keep (for example with `GET /channels`).
+    Reconnected {
+        /// How long the connection was down.
+        down_for: Duration,
+        /// How many connection attempts it took.
+        attempts: u32,
+    },
+    /// The consumer fell behind by the stream's capacity; this many events were dropped here.
+    Lagged {
+        /// The number of events dropped.
+        missed: u64,
+    },
+}
+
+impl Message {
+    /// The event, if this item is one.
+    pub fn into_event(self) -> Option<Event> {
+        match self {
+            Message::Event(event) => Some(event),
+            _ => None,
+        }
+    }
+
+    /// The event, if this item is one.
+    pub fn as_event(&self) -> Option<&Event> {
+        match self {
+            Message::Event(event) => Some(event),
+            _ => None,
+        }
+    }
+}

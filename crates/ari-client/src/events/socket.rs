@@ -1,15 +1,26 @@
-//! One WebSocket connection to `/ari/events`, read by its own task so Asterisk never waits on us.
+//! The connection behind an [`EventStream`]: one WebSocket to `/ari/events`, kept alive.
+//!
+//! A task owns the socket. It reads every frame as soon as it arrives (Asterisk drops a
+//! connection whose reader is slow), pings, notices a silent peer, and on loss reconnects with
+//! exponential backoff and jitter, then yields [`Message::Reconnected`]. REST requests sent over
+//! the socket ([`EventStream::rest_client`]) go through the same task.
 
+use std::collections::HashMap;
 use std::pin::Pin;
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt as _, Stream, StreamExt as _};
-use tokio::sync::mpsc;
+use rand::Rng as _;
+use tokio::sync::{mpsc, oneshot};
 use tokio_tungstenite::tungstenite::{self, client::IntoClientRequest as _, http::HeaderValue};
 
+use super::queue;
+use super::rest_ws::{self, Outgoing, Pending};
+use super::{Message, decode_event};
 use crate::client::Client;
 use crate::error::{Error, ErrorKind, Result};
-use crate::generated::events::Event;
 
 /// Builder of an [`EventStream`]; see [`Client::events`].
 #[must_use]
@@ -18,6 +29,12 @@ pub struct EventStreamBuilder {
     client: Client,
     apps: Vec<String>,
     subscribe_all: bool,
+    ping_interval: Duration,
+    idle_timeout: Duration,
+    backoff_floor: Duration,
+    backoff_cap: Duration,
+    max_attempts: Option<u32>,
+    capacity: usize,
 }
 
 impl Client {
@@ -25,10 +42,16 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn run(client: ari_client::Client) -> ari_client::Result<()> {
+    /// use ari_client::events::Message;
     /// use futures_util::StreamExt as _;
+    ///
     /// let mut events = client.events(["hello"]).connect().await?;
-    /// while let Some(event) = events.next().await {
-    ///     println!("{:?}", event?.event_type());
+    /// while let Some(message) = events.next().await {
+    ///     match message? {
+    ///         Message::Event(event) => println!("{}", event.event_type()),
+    ///         Message::Reconnected { down_for, .. } => println!("back after {down_for:?}: resync"),
+    ///         other => println!("{other:?}"),
+    ///     }
     /// }
     /// # Ok(()) }
     /// ```
@@ -41,6 +64,12 @@ impl Client {
             client: self.clone(),
             apps: apps.into_iter().map(Into::into).collect(),
             subscribe_all: false,
+            ping_interval: Duration::from_secs(5),
+            idle_timeout: Duration::from_secs(10),
+            backoff_floor: Duration::from_millis(200),
+            backoff_cap: Duration::from_secs(10),
+            max_attempts: None,
+            capacity: 32_768,
         }
     }
 }
@@ -52,45 +81,108 @@ impl EventStreamBuilder {
         self
     }
 
-    /// Opens the WebSocket. Fails at once on refused credentials.
+    /// How often to ping Asterisk. Default 5 s.
+    pub fn ping_interval(mut self, interval: Duration) -> Self {
+        self.ping_interval = interval;
+        self
+    }
+
+    /// A connection silent for this long (not even a pong) is taken as dead. Default 10 s.
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.idle_timeout = timeout;
+        self
+    }
+
+    /// The first and the longest wait between reconnect attempts. Default 200 ms and 10 s.
+    ///
+    /// Each wait doubles up to the cap; a random jitter of up to half the wait is added so many
+    /// clients do not reconnect in step.
+    pub fn backoff(mut self, floor: Duration, cap: Duration) -> Self {
+        self.backoff_floor = floor;
+        self.backoff_cap = cap.max(floor);
+        self
+    }
+
+    /// Give up after this many failed reconnect attempts in a row. Default: never give up.
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = Some(attempts);
+        self
+    }
+
+    /// How many items may wait for the consumer before events are dropped and a
+    /// [`Message::Lagged`] is delivered. Default 32,768 (a second of Asterisk's full event rate).
+    pub fn capacity(mut self, capacity: usize) -> Self {
+        self.capacity = capacity;
+        self
+    }
+
+    /// Opens the WebSocket. Fails at once, without retrying, when the first attempt fails
+    /// (refused credentials give an error for which [`Error::is_auth`] holds).
     pub async fn connect(self) -> Result<EventStream> {
         if self.apps.is_empty() {
             return Err(Error::config("at least one application name is needed"));
         }
-        let inner = self.client.inner();
-        let mut url = inner
-            .base_url
-            .join("events")
-            .map_err(|e| Error::config(format!("bad events URL: {e}")))?;
-        let scheme = if url.scheme() == "https" { "wss" } else { "ws" };
-        url.set_scheme(scheme)
-            .map_err(|()| Error::config("cannot derive the WebSocket URL"))?;
-        url.query_pairs_mut()
-            .append_pair("app", &self.apps.join(","))
-            .append_pair(
-                "subscribeAll",
-                if self.subscribe_all { "true" } else { "false" },
-            );
-        let mut request = url
-            .as_str()
-            .into_client_request()
-            .map_err(Error::websocket)?;
-        let auth = HeaderValue::from_str(&inner.credentials.basic_header())
-            .map_err(|e| Error::config(format!("credentials are not a valid header: {e}")))?;
-        request.headers_mut().insert("Authorization", auth);
-        let connect = tokio_tungstenite::connect_async(request);
-        let (socket, _) = tokio::time::timeout(inner.connect_timeout, connect)
-            .await
-            .map_err(|_| {
-                Error::new(ErrorKind::Timeout {
-                    operation: "events",
-                })
-            })?
-            .map_err(map_handshake_error)?;
-        let (tx, rx) = mpsc::unbounded_channel();
-        tokio::spawn(read_socket(socket, tx));
-        Ok(EventStream { rx })
+        let socket = handshake(&self).await?;
+        tracing::info!(apps = %self.apps.join(","), "event websocket connected");
+        let (tx, rx) = queue::bounded(self.capacity);
+        let (out_tx, out_rx) = mpsc::unbounded_channel();
+        let (stop_tx, stop_rx) = oneshot::channel();
+        let rest = rest_ws::RestChannel::new(out_tx);
+        let client = self.client.clone();
+        tokio::spawn(run(socket, self, tx, out_rx, stop_rx));
+        Ok(EventStream {
+            rx,
+            rest,
+            client,
+            _stop: stop_tx,
+        })
     }
+}
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn handshake(builder: &EventStreamBuilder) -> Result<Socket> {
+    let inner = builder.client.inner();
+    let mut url = inner
+        .base_url
+        .join("events")
+        .map_err(|e| Error::config(format!("bad events URL: {e}")))?;
+    let scheme = if url.scheme() == "https" { "wss" } else { "ws" };
+    url.set_scheme(scheme)
+        .map_err(|()| Error::config("cannot derive the WebSocket URL"))?;
+    url.query_pairs_mut()
+        .append_pair("app", &builder.apps.join(","))
+        .append_pair(
+            "subscribeAll",
+            if builder.subscribe_all {
+                "true"
+            } else {
+                "false"
+            },
+        );
+    let mut request = url
+        .as_str()
+        .into_client_request()
+        .map_err(Error::websocket)?;
+    // Credentials travel in a header, never in the URL (where logs and proxies would keep them).
+    let auth = HeaderValue::from_str(&inner.credentials.basic_header())
+        .map_err(|e| Error::config(format!("credentials are not a valid header: {e}")))?;
+    request.headers_mut().insert("Authorization", auth);
+    let connector = match &inner.tls {
+        Some(config) => Some(tokio_tungstenite::Connector::Rustls(config.clone())),
+        None => None,
+    };
+    let connect = tokio_tungstenite::connect_async_tls_with_config(request, None, false, connector);
+    let (socket, _) = tokio::time::timeout(inner.connect_timeout, connect)
+        .await
+        .map_err(|_| {
+            Error::new(ErrorKind::Timeout {
+                operation: "events",
+            })
+        })?
+        .map_err(map_handshake_error)?;
+    Ok(socket)
 }
 
 fn map_handshake_error(err: tungstenite::Error) -> Error {
@@ -104,46 +196,174 @@ fn map_handshake_error(err: tungstenite::Error) -> Error {
             let status = response.status().as_u16();
             let body = response.body().clone().unwrap_or_default();
             Error::new(ErrorKind::Api(crate::client::api_error(
-                "events", status, &body, &[],
+                "events",
+                status,
+                &body,
+                &[],
             )))
         }
         other => Error::websocket(other),
     }
 }
 
-type Socket = tokio_tungstenite::WebSocketStream<
-    tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
->;
-
-async fn read_socket(mut socket: Socket, tx: mpsc::UnboundedSender<Result<Event>>) {
-    while let Some(frame) = socket.next().await {
-        let item = match frame {
-            Ok(tungstenite::Message::Text(text)) => Ok(super::decode_event(text.as_str())),
-            Ok(tungstenite::Message::Ping(_) | tungstenite::Message::Pong(_)) => continue,
-            Ok(tungstenite::Message::Close(_)) => break,
-            Ok(_) => continue,
-            Err(e) => Err(Error::websocket(e)),
-        };
-        let failed = item.is_err();
-        if tx.send(item).is_err() || failed {
-            break;
-        }
-    }
-    let _ = socket.close(None).await;
+/// Why a connected phase ended.
+enum Lost {
+    /// The consumer dropped the stream: stop.
+    Stopped,
+    /// The connection broke: reconnect.
+    Broken(String),
 }
 
-/// The typed events of one WebSocket connection.
+async fn run(
+    mut socket: Socket,
+    config: EventStreamBuilder,
+    tx: queue::Sender,
+    mut out_rx: mpsc::UnboundedReceiver<Outgoing>,
+    mut stop_rx: oneshot::Receiver<()>,
+) {
+    let pending: Pending = Arc::new(Mutex::new(HashMap::new()));
+    loop {
+        let lost = serve(
+            &mut socket,
+            &config,
+            &tx,
+            &mut out_rx,
+            &mut stop_rx,
+            &pending,
+        )
+        .await;
+        rest_ws::fail_all(&pending);
+        let reason = match lost {
+            Lost::Stopped => {
+                let _ = socket.close(None).await;
+                return;
+            }
+            Lost::Broken(reason) => reason,
+        };
+        tracing::warn!(%reason, "event websocket lost; reconnecting");
+        let down_since = Instant::now();
+        let mut attempts = 0_u32;
+        let mut wait = config.backoff_floor;
+        socket = loop {
+            let jitter = wait.mul_f64(rand::rng().random_range(0.0..0.5));
+            let sleep = tokio::time::sleep(wait + jitter);
+            tokio::pin!(sleep);
+            // While down, REST requests fail at once as not sent, so callers can retry.
+            loop {
+                tokio::select! {
+                    () = &mut sleep => break,
+                    _ = &mut stop_rx => { tx.close(); return; }
+                    Some(out) = out_rx.recv() => rest_ws::refuse(out),
+                }
+            }
+            attempts += 1;
+            match handshake(&config).await {
+                Ok(socket) => break socket,
+                Err(err) if err.is_auth() => {
+                    tracing::error!("event websocket: credentials refused on reconnect");
+                    tx.push_control(Err(err));
+                    tx.close();
+                    return;
+                }
+                Err(err) => {
+                    tracing::debug!(attempts, error = %err, "event websocket reconnect failed");
+                    if config.max_attempts.is_some_and(|max| attempts >= max) {
+                        tx.push_control(Err(err));
+                        tx.close();
+                        return;
+                    }
+                }
+            }
+            wait = (wait * 2).min(config.backoff_cap);
+        };
+        let down_for = down_since.elapsed();
+        tracing::info!(?down_for, attempts, "event websocket reconnected");
+        tx.push_control(Ok(Message::Reconnected { down_for, attempts }));
+    }
+}
+
+async fn serve(
+    socket: &mut Socket,
+    config: &EventStreamBuilder,
+    tx: &queue::Sender,
+    out_rx: &mut mpsc::UnboundedReceiver<Outgoing>,
+    stop_rx: &mut oneshot::Receiver<()>,
+    pending: &Pending,
+) -> Lost {
+    let mut ping = tokio::time::interval(config.ping_interval);
+    ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    ping.reset();
+    let idle = tokio::time::sleep(config.idle_timeout);
+    tokio::pin!(idle);
+    loop {
+        tokio::select! {
+            biased;
+            _ = &mut *stop_rx => return Lost::Stopped,
+            frame = socket.next() => {
+                idle.as_mut().reset(tokio::time::Instant::now() + config.idle_timeout);
+                match frame {
+                    Some(Ok(tungstenite::Message::Text(text))) => {
+                        if !rest_ws::take_response(text.as_str(), pending) {
+                            tx.push_event(Message::Event(decode_event(text.as_str())));
+                        }
+                    }
+                    Some(Ok(tungstenite::Message::Close(frame))) => {
+                        return Lost::Broken(format!("closed by asterisk: {frame:?}"));
+                    }
+                    Some(Ok(_)) => {}
+                    Some(Err(err)) => return Lost::Broken(err.to_string()),
+                    None => return Lost::Broken("connection closed".to_owned()),
+                }
+            }
+            Some(out) = out_rx.recv() => {
+                if let Err(err) = rest_ws::send(socket, out, pending).await {
+                    return Lost::Broken(err);
+                }
+            }
+            _ = ping.tick() => {
+                if let Err(err) = socket.send(tungstenite::Message::Ping(Vec::new().into())).await {
+                    return Lost::Broken(err.to_string());
+                }
+            }
+            () = &mut idle => {
+                return Lost::Broken(format!(
+                    "nothing received for {:?} (not even a pong)",
+                    config.idle_timeout
+                ));
+            }
+        }
+    }
+}
+
+/// The events of one application connection, with reconnect markers.
 ///
-/// Ends when Asterisk closes the connection; an `Err` item reports a broken connection.
+/// Dropping it closes the WebSocket (and unregisters the applications, as Asterisk does when
+/// the last connection of an application goes away).
 #[derive(Debug)]
 pub struct EventStream {
-    rx: mpsc::UnboundedReceiver<Result<Event>>,
+    rx: queue::Receiver,
+    rest: rest_ws::RestChannel,
+    client: Client,
+    _stop: oneshot::Sender<()>,
+}
+
+impl EventStream {
+    /// A client whose operations travel over this WebSocket as `RESTRequest` messages instead
+    /// of HTTP (Asterisk 22.4 and later). Same operations, same results.
+    pub fn rest_client(&self) -> Client {
+        self.client.with_rest_channel(self.rest.clone())
+    }
+
+    /// How many items wait to be read.
+    pub fn queued(&self) -> usize {
+        self.rx.len()
+    }
 }
 
 impl Stream for EventStream {
-    type Item = Result<Event>;
+    type Item = Result<Message>;
 
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.rx.poll_recv(cx)
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.rx.poll_next(cx)
     }
 }

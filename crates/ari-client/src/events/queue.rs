@@ -1,0 +1,198 @@
+//! A bounded queue between the socket reader and one consumer that never blocks the reader.
+//!
+//! When the consumer falls `capacity` items behind, further events are dropped and counted; the
+//! consumer then receives one [`Message::Lagged`] at the gap, so it knows to resync. Control
+//! items (reconnect markers, errors) are never dropped.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll};
+
+use futures_util::task::AtomicWaker;
+
+use super::Message;
+use crate::error::Result;
+
+#[derive(Debug)]
+struct State {
+    items: VecDeque<Result<Message>>,
+    missed: u64,
+    closed: bool,
+}
+
+#[derive(Debug)]
+struct Shared {
+    state: Mutex<State>,
+    waker: AtomicWaker,
+    capacity: usize,
+}
+
+/// The producing side, held by the connection task.
+#[derive(Debug, Clone)]
+pub(crate) struct Sender {
+    shared: Arc<Shared>,
+}
+
+/// The consuming side, held by the stream.
+#[derive(Debug)]
+pub(crate) struct Receiver {
+    shared: Arc<Shared>,
+}
+
+pub(crate) fn bounded(capacity: usize) -> (Sender, Receiver) {
+    let shared = Arc::new(Shared {
+        state: Mutex::new(State {
+            items: VecDeque::with_capacity(capacity.min(1024)),
+            missed: 0,
+            closed: false,
+        }),
+        waker: AtomicWaker::new(),
+        capacity: capacity.max(1),
+    });
+    (
+        Sender {
+            shared: shared.clone(),
+        },
+        Receiver { shared },
+    )
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic while holding this lock cannot leave the queue inconsistent: keep going.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl State {
+    fn flush_missed(&mut self) {
+        if self.missed > 0 {
+            let missed = std::mem::take(&mut self.missed);
+            self.items.push_back(Ok(Message::Lagged { missed }));
+        }
+    }
+}
+
+impl Sender {
+    /// Queues an event, or counts it as missed when the consumer is `capacity` behind.
+    pub(crate) fn push_event(&self, message: Message) {
+        let mut state = self.shared.lock();
+        if state.items.len() >= self.shared.capacity {
+            state.missed += 1;
+            return;
+        }
+        state.flush_missed();
+        state.items.push_back(Ok(message));
+        drop(state);
+        self.shared.waker.wake();
+    }
+
+    /// Queues a marker or an error; never dropped.
+    pub(crate) fn push_control(&self, item: Result<Message>) {
+        let mut state = self.shared.lock();
+        state.flush_missed();
+        state.items.push_back(item);
+        drop(state);
+        self.shared.waker.wake();
+    }
+
+    /// Ends the stream after what is queued.
+    pub(crate) fn close(&self) {
+        self.shared.lock().closed = true;
+        self.shared.waker.wake();
+    }
+}
+
+impl Receiver {
+    pub(crate) fn poll_next(&self, cx: &mut Context<'_>) -> Poll<Option<Result<Message>>> {
+        if let Some(item) = self.try_next() {
+            return Poll::Ready(item);
+        }
+        self.shared.waker.register(cx.waker());
+        // Re-check: an item may have arrived between the first look and the registration.
+        match self.try_next() {
+            Some(item) => Poll::Ready(item),
+            None => Poll::Pending,
+        }
+    }
+
+    /// `Some(Some(item))`: an item; `Some(None)`: closed and drained; `None`: nothing yet.
+    fn try_next(&self) -> Option<Option<Result<Message>>> {
+        let mut state = self.shared.lock();
+        if let Some(item) = state.items.pop_front() {
+            return Some(Some(item));
+        }
+        if state.missed > 0 {
+            let missed = std::mem::take(&mut state.missed);
+            return Some(Some(Ok(Message::Lagged { missed })));
+        }
+        state.closed.then_some(None)
+    }
+
+    /// How many items wait to be read.
+    pub(crate) fn len(&self) -> usize {
+        self.shared.lock().items.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::Event;
+
+    fn event(n: u64) -> Message {
+        Message::Event(Event::Unknown(
+            serde_json::json!({ "type": "Test", "n": n }),
+        ))
+    }
+
+    fn drain(rx: &Receiver) -> Vec<Message> {
+        let waker = futures_util::task::noop_waker();
+        let mut cx = Context::from_waker(&waker);
+        let mut out = Vec::new();
+        while let Poll::Ready(Some(item)) = rx.poll_next(&mut cx) {
+            out.push(item.unwrap());
+        }
+        out
+    }
+
+    #[test]
+    fn a_slow_consumer_gets_one_lagged_notice_at_the_gap() {
+        let (tx, rx) = bounded(3);
+        for n in 0..10 {
+            tx.push_event(event(n));
+        }
+        let got = drain(&rx);
+        assert_eq!(got.len(), 4);
+        assert!(matches!(got[3], Message::Lagged { missed: 7 }));
+        tx.push_event(event(10));
+        assert!(matches!(drain(&rx).as_slice(), [Message::Event(_)]));
+    }
+
+    #[test]
+    fn markers_are_never_dropped() {
+        let (tx, rx) = bounded(1);
+        tx.push_event(event(0));
+        tx.push_event(event(1));
+        tx.push_control(Ok(Message::Reconnected {
+            down_for: Duration::from_secs(1),
+            attempts: 2,
+        }));
+        let got = drain(&rx);
+        assert!(matches!(got[1], Message::Lagged { missed: 1 }));
+        assert!(matches!(got[2], Message::Reconnected { attempts: 2, .. }));
+    }
+
+    #[test]
+    fn closing_ends_the_stream_after_the_queued_items() {
+        let (tx, rx) = bounded(8);
+        tx.push_event(event(0));
+        tx.close();
+        let waker = futures_util::task::noop_waker();
+        let mut cx = Context::from_waker(&waker);
+        assert!(matches!(rx.poll_next(&mut cx), Poll::Ready(Some(Ok(_)))));
+        assert!(matches!(rx.poll_next(&mut cx), Poll::Ready(None)));
+    }
+}

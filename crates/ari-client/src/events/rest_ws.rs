@@ -1,0 +1,202 @@
+//! REST over the events WebSocket (Asterisk 22.4+): `RESTRequest` out, `RESTResponse` back.
+//!
+//! Each request gets a client-generated transaction id; the connection task keeps the requests
+//! written but not yet answered. A request that could not be written fails as *not sent*
+//! (safe to retry); one written before the connection dropped fails as *outcome unknown*.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures_util::SinkExt as _;
+use serde::Deserialize;
+use tokio::sync::{mpsc, oneshot};
+use tokio_tungstenite::tungstenite;
+
+use crate::client::{RawResponse, Request, api_error};
+use crate::error::{Error, ErrorKind, Result};
+
+type Reply = oneshot::Sender<Result<RawResponse>>;
+
+/// A request on its way to the connection task.
+#[derive(Debug)]
+pub(crate) struct Outgoing {
+    transaction_id: String,
+    operation: &'static str,
+    errors: &'static [(u16, &'static str)],
+    frame: String,
+    reply: Reply,
+}
+
+/// Requests written to the socket and waiting for their `RESTResponse`.
+pub(crate) type Pending = Arc<Mutex<HashMap<String, InFlight>>>;
+
+#[derive(Debug)]
+pub(crate) struct InFlight {
+    operation: &'static str,
+    errors: &'static [(u16, &'static str)],
+    reply: Reply,
+}
+
+/// The handle through which a [`Client`](crate::Client) sends requests over the socket.
+#[derive(Debug, Clone)]
+pub(crate) struct RestChannel {
+    out: mpsc::UnboundedSender<Outgoing>,
+}
+
+fn not_sent(operation: &'static str, why: &str) -> Error {
+    Error::transport(operation, false, why.to_owned())
+}
+
+fn lock(pending: &Pending) -> std::sync::MutexGuard<'_, HashMap<String, InFlight>> {
+    pending.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl RestChannel {
+    pub(crate) fn new(out: mpsc::UnboundedSender<Outgoing>) -> Self {
+        Self { out }
+    }
+
+    pub(crate) async fn execute(&self, req: Request, timeout: Duration) -> Result<RawResponse> {
+        let transaction_id = format!("{:032x}", rand::random::<u128>());
+        let mut uri = req.path.clone();
+        if !req.query.is_empty() {
+            let query = url::form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(req.query.iter().map(|(k, v)| (*k, v.as_str())))
+                .finish();
+            uri.push('?');
+            uri.push_str(&query);
+        }
+        let mut frame = serde_json::json!({
+            "type": "RESTRequest",
+            "transaction_id": transaction_id,
+            "request_id": transaction_id,
+            "method": req.method.as_str(),
+            "uri": uri,
+        });
+        if let Some(body) = &req.body {
+            frame["content_type"] = "application/json".into();
+            frame["message_body"] = body.to_string().into();
+        }
+        let (reply, answer) = oneshot::channel();
+        let outgoing = Outgoing {
+            transaction_id: transaction_id.clone(),
+            operation: req.operation,
+            errors: req.errors,
+            frame: frame.to_string(),
+            reply,
+        };
+        if self.out.send(outgoing).is_err() {
+            return Err(not_sent(req.operation, "the event websocket is closed"));
+        }
+        match tokio::time::timeout(timeout, answer).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(_)) => Err(Error::transport(
+                req.operation,
+                true,
+                "the event websocket task ended".to_owned(),
+            )),
+            Err(_) => Err(Error::new(ErrorKind::Timeout {
+                operation: req.operation,
+            })),
+        }
+    }
+}
+
+/// Writes a request; on failure it is answered as not sent and the error returned.
+pub(crate) async fn send<S>(
+    socket: &mut S,
+    out: Outgoing,
+    pending: &Pending,
+) -> std::result::Result<(), String>
+where
+    S: futures_util::Sink<tungstenite::Message, Error = tungstenite::Error> + Unpin,
+{
+    let Outgoing {
+        transaction_id,
+        operation,
+        errors,
+        frame,
+        reply,
+    } = out;
+    match socket.send(tungstenite::Message::Text(frame.into())).await {
+        Ok(()) => {
+            lock(pending).insert(
+                transaction_id,
+                InFlight {
+                    operation,
+                    errors,
+                    reply,
+                },
+            );
+            Ok(())
+        }
+        Err(err) => {
+            let text = err.to_string();
+            let _ = reply.send(Err(not_sent(operation, &text)));
+            Err(text)
+        }
+    }
+}
+
+/// Answers a request while the connection is down: not sent, safe to retry.
+pub(crate) fn refuse(out: Outgoing) {
+    let _ = out.reply.send(Err(not_sent(
+        out.operation,
+        "the event websocket is reconnecting",
+    )));
+}
+
+/// The connection dropped: every request written and unanswered has an unknown outcome.
+pub(crate) fn fail_all(pending: &Pending) {
+    for (_, flight) in lock(pending).drain() {
+        let _ = flight.reply.send(Err(Error::transport(
+            flight.operation,
+            true,
+            "the event websocket dropped after the request was sent".to_owned(),
+        )));
+    }
+}
+
+#[derive(Deserialize)]
+struct RestResponse {
+    transaction_id: String,
+    status_code: u16,
+    #[serde(default)]
+    message_body: Option<serde_json::Value>,
+}
+
+/// If `text` is a `RESTResponse` to one of our requests, delivers it and returns true.
+pub(crate) fn take_response(text: &str, pending: &Pending) -> bool {
+    if !text.contains("\"RESTResponse\"") {
+        return false;
+    }
+    let Ok(response) = serde_json::from_str::<RestResponse>(text) else {
+        return false;
+    };
+    let Some(flight) = lock(pending).remove(&response.transaction_id) else {
+        return false;
+    };
+    let body = match response.message_body {
+        None | Some(serde_json::Value::Null) => Vec::new(),
+        Some(serde_json::Value::String(s)) => s.into_bytes(),
+        Some(other) => other.to_string().into_bytes(),
+    };
+    let status = response.status_code;
+    let result = if (200..300).contains(&status) {
+        Ok(RawResponse { status, body })
+    } else if status == 401 {
+        Err(Error::new(ErrorKind::Auth {
+            operation: flight.operation,
+        }))
+    } else {
+        Err(Error::new(ErrorKind::Api(api_error(
+            flight.operation,
+            status,
+            &body,
+            flight.errors,
+        ))))
+    };
+    let _ = flight.reply.send(result);
+    true
+}
