@@ -1,1 +1,7 @@
+//! Live tests against the real Asterisk 22 of `ari-sandbox`.
+//!
+//! The shared `default` instance is brought up once per run (built on a fresh machine); tests
+//! that stop or kill an Asterisk use an instance of their own. A test that cannot reach Asterisk
+//! fails: nothing here is skipped or ignored.
 
+mod sandbox;

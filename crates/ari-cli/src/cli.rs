@@ -94,10 +94,10 @@ pub(crate) struct Connection {
     #[arg(long, env = "ARI_URL")]
     pub(crate) url: Option<String>,
     /// ARI user.
-    #[arg(long, env = "ARI_USER", requires = "url")]
+    #[arg(long, env = "ARI_USER")]
     pub(crate) user: Option<String>,
     /// ARI password (prefer the environment variable: arguments are visible to other users).
-    #[arg(long, env = "ARI_PASSWORD", hide_env_values = true, requires = "url")]
+    #[arg(long, env = "ARI_PASSWORD", hide_env_values = true)]
     pub(crate) password: Option<String>,
     /// A PEM CA file to trust for https URLs.
     #[arg(long, env = "ARI_CA_FILE")]
