@@ -75,3 +75,25 @@ fn a_port_out_of_range_is_a_usage_error() {
     assert_clean_failure(&out);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn the_sandbox_refuses_to_run_without_root() {
+    use std::os::unix::fs::PermissionsExt as _;
+    // The build directory may be private to root: run a copy that `nobody` can execute.
+    let dir = std::env::temp_dir().join(format!("ari-cli-not-root-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let binary = dir.join("ari");
+    std::fs::copy(env!("CARGO_BIN_EXE_ari"), &binary).unwrap();
+    std::fs::set_permissions(&binary, std::fs::Permissions::from_mode(0o755)).unwrap();
+    // setpriv (util-linux) drops to the `nobody` user for this one command.
+    let out = Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+        .arg(&binary)
+        .args(["sandbox", "up", "--cache-dir", "/tmp/ari-cli-test-not-root"])
+        .output()
+        .expect("setpriv runs");
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_clean_failure(&out);
+    assert!(stderr(&out).contains("needs root"), "{}", stderr(&out));
+}
