@@ -4,4 +4,5 @@
 //! that stop or kill an Asterisk use an instance of their own. A test that cannot reach Asterisk
 //! fails: nothing here is skipped or ignored.
 
+mod faults;
 mod sandbox;

@@ -8,6 +8,10 @@
 //! - [`EventLog`] reads an event stream and waits for events, with a deadline instead of sleeps.
 #![deny(missing_docs)]
 
+mod proxy;
+
+pub use proxy::TcpProxy;
+
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
@@ -103,6 +107,11 @@ impl EventLog {
     /// The stream itself, e.g. for [`EventStream::rest_client`].
     pub fn stream(&self) -> &EventStream {
         &self.stream
+    }
+
+    /// The stream, to read it directly.
+    pub fn stream_mut(&mut self) -> &mut EventStream {
+        &mut self.stream
     }
 
     /// The reconnect and lag markers read so far, in arrival order.
