@@ -1,5 +1,9 @@
 //! The event WebSocket: `GET /ari/events`, delivered as a typed [`Stream`](futures_util::Stream)
-//! that survives restarts of Asterisk and broken networks.
+//! that survives restarts of Asterisk and broken networks; the typed [`Event`] and the decoding
+//! of one frame ([`decode_event`], [`try_decode_event`]).
+//!
+//! The event structs themselves are models (e.g. [`StasisStart`](crate::models::StasisStart)),
+//! shared with the REST operations.
 
 mod decode;
 mod queue;
@@ -8,10 +12,9 @@ mod socket;
 
 use std::time::Duration;
 
-pub use decode::decode_event;
+pub use crate::generated::events::Event;
+pub use decode::{decode_event, try_decode_event};
 pub use socket::{EventStream, EventStreamBuilder};
-
-use crate::Event;
 
 /// One item of an [`EventStream`].
 #[derive(Debug, Clone)]

@@ -1,0 +1,394 @@
+//! [`Timestamp`]: the date-times of ARI, e.g. `2026-11-23T19:35:30.123+0000`.
+//!
+//! Asterisk writes its `Date` fields as `%Y-%m-%dT%H:%M:%S.%3q%z`: milliseconds and an offset
+//! without a colon, which is not RFC 3339. [`Timestamp`] parses that (and RFC 3339 variants:
+//! any number of fraction digits, `Z`, `+HH:MM`) into a [`chrono::DateTime`] and writes it back
+//! in the form it was read, so decoding and encoding an event gives the same text.
+
+use std::cmp::Ordering;
+use std::fmt::{self, Write as _};
+use std::hash::{Hash, Hasher};
+use std::str::FromStr;
+
+use chrono::{DateTime, Datelike as _, FixedOffset, NaiveDate, TimeZone as _, Timelike as _, Utc};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// A date-time sent by Asterisk, with its UTC offset.
+///
+/// ```
+/// use ari_client::time::Timestamp;
+///
+/// let t: Timestamp = "2026-11-23T19:35:30.123+0000".parse()?;
+/// assert_eq!(t.as_datetime().timestamp_millis() % 1000, 123);
+/// assert_eq!(t.to_string(), "2026-11-23T19:35:30.123+0000");
+/// # Ok::<(), ari_client::time::TimestampError>(())
+/// ```
+///
+/// Two timestamps are equal when they denote the same instant with the same offset; the
+/// textual form (fraction digits, `Z` or `+00:00`) is kept for output only.
+#[derive(Clone, Copy)]
+pub struct Timestamp {
+    at: DateTime<FixedOffset>,
+    style: Style,
+}
+
+/// How a timestamp was written, so that it is written back the same way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Style {
+    /// Digits after the decimal point, 0 for none (at most 9).
+    fraction_digits: u8,
+    offset: OffsetStyle,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum OffsetStyle {
+    /// `+0000`, as Asterisk writes it.
+    Compact,
+    /// `+00:00`.
+    Colon,
+    /// `Z`.
+    Zulu,
+}
+
+/// Asterisk's own style: milliseconds, offset without a colon.
+const ASTERISK_STYLE: Style = Style {
+    fraction_digits: 3,
+    offset: OffsetStyle::Compact,
+};
+
+/// The error of parsing a [`Timestamp`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimestampError {
+    input: String,
+}
+
+impl fmt::Display for TimestampError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "invalid timestamp {:?}; expected e.g. 2026-11-23T19:35:30.123+0000",
+            self.input
+        )
+    }
+}
+
+impl std::error::Error for TimestampError {}
+
+impl Timestamp {
+    /// Parses Asterisk's format (`2026-11-23T19:35:30.123+0000`) or RFC 3339.
+    pub fn parse(text: &str) -> Result<Self, TimestampError> {
+        parse(text.as_bytes()).ok_or_else(|| TimestampError {
+            input: text.to_owned(),
+        })
+    }
+
+    /// The date-time with the offset Asterisk gave.
+    pub fn as_datetime(&self) -> &DateTime<FixedOffset> {
+        &self.at
+    }
+
+    /// The same instant in UTC.
+    pub fn to_utc(&self) -> DateTime<Utc> {
+        self.at.with_timezone(&Utc)
+    }
+
+    /// The current time in UTC, written in Asterisk's style.
+    pub fn now() -> Self {
+        Self::from(Utc::now())
+    }
+}
+
+impl From<DateTime<FixedOffset>> for Timestamp {
+    /// Wraps a date-time; it is written in Asterisk's style (milliseconds, `+0000`).
+    fn from(at: DateTime<FixedOffset>) -> Self {
+        Self {
+            at,
+            style: ASTERISK_STYLE,
+        }
+    }
+}
+
+impl From<DateTime<Utc>> for Timestamp {
+    /// Wraps a UTC date-time; it is written in Asterisk's style (milliseconds, `+0000`).
+    fn from(at: DateTime<Utc>) -> Self {
+        Self::from(at.fixed_offset())
+    }
+}
+
+impl From<Timestamp> for DateTime<FixedOffset> {
+    fn from(t: Timestamp) -> Self {
+        t.at
+    }
+}
+
+impl FromStr for Timestamp {
+    type Err = TimestampError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse(s)
+    }
+}
+
+impl PartialEq for Timestamp {
+    fn eq(&self, other: &Self) -> bool {
+        self.at == other.at && self.at.offset() == other.at.offset()
+    }
+}
+
+impl Eq for Timestamp {}
+
+impl Hash for Timestamp {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.at.timestamp().hash(state);
+        self.at.timestamp_subsec_nanos().hash(state);
+        self.at.offset().local_minus_utc().hash(state);
+    }
+}
+
+impl PartialOrd for Timestamp {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Timestamp {
+    /// Orders by instant, then by offset.
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.at.cmp(&other.at).then_with(|| {
+            self.at
+                .offset()
+                .local_minus_utc()
+                .cmp(&other.at.offset().local_minus_utc())
+        })
+    }
+}
+
+impl fmt::Debug for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Timestamp({self})")
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let at = &self.at;
+        write!(
+            f,
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+            at.year(),
+            at.month(),
+            at.day(),
+            at.hour(),
+            at.minute(),
+            at.second()
+        )?;
+        let digits = usize::from(self.style.fraction_digits.min(9));
+        if digits > 0 {
+            let nanos = at.nanosecond() % 1_000_000_000;
+            let all = format!("{nanos:09}");
+            f.write_char('.')?;
+            f.write_str(all.get(..digits).unwrap_or(&all))?;
+        }
+        let offset = at.offset().local_minus_utc();
+        if offset == 0 && self.style.offset == OffsetStyle::Zulu {
+            return f.write_char('Z');
+        }
+        let sign = if offset < 0 { '-' } else { '+' };
+        let minutes = offset.unsigned_abs() / 60;
+        let (hh, mm) = (minutes / 60, minutes % 60);
+        match self.style.offset {
+            OffsetStyle::Colon | OffsetStyle::Zulu => write!(f, "{sign}{hh:02}:{mm:02}"),
+            OffsetStyle::Compact => write!(f, "{sign}{hh:02}{mm:02}"),
+        }
+    }
+}
+
+impl Serialize for Timestamp {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = Timestamp;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a timestamp such as 2026-11-23T19:35:30.123+0000")
+            }
+
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Timestamp, E> {
+                Timestamp::parse(v).map_err(E::custom)
+            }
+        }
+
+        deserializer.deserialize_str(Visitor)
+    }
+}
+
+/// Reads `n` ASCII digits at `*pos`, advancing it.
+fn digits(bytes: &[u8], pos: &mut usize, n: usize) -> Option<u32> {
+    let slice = bytes.get(*pos..*pos + n)?;
+    let mut value = 0u32;
+    for &b in slice {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        value = value * 10 + u32::from(b - b'0');
+    }
+    *pos += n;
+    Some(value)
+}
+
+fn expect(bytes: &[u8], pos: &mut usize, what: &[u8]) -> Option<()> {
+    let b = *bytes.get(*pos)?;
+    if what.contains(&b) {
+        *pos += 1;
+        Some(())
+    } else {
+        None
+    }
+}
+
+/// `YYYY-MM-DD[T ]HH:MM:SS[.f{1,9}](Z|±HHMM|±HH:MM|±HH)`, by hand: chrono's format-string
+/// parser is several times slower, and every event carries timestamps.
+fn parse(bytes: &[u8]) -> Option<Timestamp> {
+    let mut pos = 0;
+    let year = digits(bytes, &mut pos, 4)?;
+    expect(bytes, &mut pos, b"-")?;
+    let month = digits(bytes, &mut pos, 2)?;
+    expect(bytes, &mut pos, b"-")?;
+    let day = digits(bytes, &mut pos, 2)?;
+    expect(bytes, &mut pos, b"Tt ")?;
+    let hour = digits(bytes, &mut pos, 2)?;
+    expect(bytes, &mut pos, b":")?;
+    let minute = digits(bytes, &mut pos, 2)?;
+    expect(bytes, &mut pos, b":")?;
+    let second = digits(bytes, &mut pos, 2)?;
+    let mut nanos = 0u32;
+    let mut fraction_digits = 0u8;
+    if expect(bytes, &mut pos, b".,").is_some() {
+        while let Some(&b) = bytes.get(pos) {
+            if !b.is_ascii_digit() {
+                break;
+            }
+            if fraction_digits < 9 {
+                nanos = nanos * 10 + u32::from(b - b'0');
+                fraction_digits += 1;
+            }
+            pos += 1;
+        }
+        if fraction_digits == 0 {
+            return None;
+        }
+        nanos *= 10u32.pow(9 - u32::from(fraction_digits));
+    }
+    let (offset_seconds, offset_style) = match bytes.get(pos)? {
+        b'Z' | b'z' => {
+            pos += 1;
+            (0, OffsetStyle::Zulu)
+        }
+        &sign @ (b'+' | b'-') => {
+            pos += 1;
+            let hh = digits(bytes, &mut pos, 2)?;
+            let (mm, style) = if expect(bytes, &mut pos, b":").is_some() {
+                (digits(bytes, &mut pos, 2)?, OffsetStyle::Colon)
+            } else if pos == bytes.len() {
+                (0, OffsetStyle::Compact)
+            } else {
+                (digits(bytes, &mut pos, 2)?, OffsetStyle::Compact)
+            };
+            let seconds = i32::try_from(hh * 3600 + mm * 60).ok()?;
+            (if sign == b'-' { -seconds } else { seconds }, style)
+        }
+        _ => return None,
+    };
+    if pos != bytes.len() {
+        return None;
+    }
+    let offset = FixedOffset::east_opt(offset_seconds)?;
+    let naive = NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, month, day)?
+        .and_hms_nano_opt(hour, minute, second, nanos)?;
+    let at = offset.from_local_datetime(&naive).single()?;
+    Some(Timestamp {
+        at,
+        style: Style {
+            fraction_digits,
+            offset: offset_style,
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_asterisk_format() {
+        let t = Timestamp::parse("2026-11-23T19:35:30.123+0000").unwrap();
+        assert_eq!(
+            t.to_utc(),
+            Utc.with_ymd_and_hms(2026, 11, 23, 19, 35, 30).unwrap()
+                + chrono::Duration::milliseconds(123)
+        );
+        assert_eq!(t.to_string(), "2026-11-23T19:35:30.123+0000");
+    }
+
+    #[test]
+    fn keeps_offset_and_form() {
+        for text in [
+            "2026-11-23T19:35:30.123-0530",
+            "2026-11-23T19:35:30+0200",
+            "2026-11-23T19:35:30.123456Z",
+            "2026-11-23T19:35:30.5+01:00",
+        ] {
+            let t = Timestamp::parse(text).unwrap();
+            assert_eq!(t.to_string(), text);
+        }
+        let t = Timestamp::parse("2026-11-23T19:35:30.123-0530").unwrap();
+        assert_eq!(
+            t.as_datetime().offset().local_minus_utc(),
+            -(5 * 3600 + 30 * 60)
+        );
+    }
+
+    #[test]
+    fn equal_instants_with_equal_offsets_are_equal() {
+        let a = Timestamp::parse("2026-11-23T19:35:30.100+0000").unwrap();
+        let b = Timestamp::parse("2026-11-23T19:35:30.1Z").unwrap();
+        let c = Timestamp::parse("2026-11-23T20:35:30.100+0100").unwrap();
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+        assert_eq!(a.to_utc(), c.to_utc());
+    }
+
+    #[test]
+    fn rejects_garbage() {
+        for text in [
+            "",
+            "2026-11-23",
+            "2026-11-23T19:35:30.123",
+            "2026-13-23T19:35:30.123+0000",
+            "2026-11-23T19:35:30.+0000",
+            "2026-11-23T19:35:30.123+0000 ",
+            "yesterday",
+        ] {
+            assert!(Timestamp::parse(text).is_err(), "{text}");
+        }
+        let err = Timestamp::parse("x").unwrap_err();
+        assert!(err.to_string().contains("invalid timestamp"));
+    }
+
+    #[test]
+    fn serde_round_trip() {
+        let json = "\"2026-11-23T19:35:30.123+0000\"";
+        let t: Timestamp = serde_json::from_str(json).unwrap();
+        assert_eq!(serde_json::to_string(&t).unwrap(), json);
+        assert!(serde_json::from_str::<Timestamp>("\"nope\"").is_err());
+        let from_chrono = Timestamp::from(Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap());
+        assert_eq!(from_chrono.to_string(), "2026-01-02T03:04:05.000+0000");
+    }
+}

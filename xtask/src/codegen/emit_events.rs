@@ -1,0 +1,249 @@
+//! `generated/events.rs`: the `Event` enum over every subtype of the spec's `Event` model.
+
+use std::fmt::Write as _;
+
+use super::ir::{Ir, ModelIr, Ty};
+use super::names;
+use super::{File, header};
+
+pub(crate) fn emit(ir: &Ir) -> File {
+    let mut out = header(ir);
+    out.push_str("//! [`Event`]: one variant per event type of the spec, plus `Unknown`.\n\n");
+    let events: Vec<&ModelIr> = ir.events.iter().filter_map(|e| ir.model(e)).collect();
+    writeln!(
+        out,
+        "/// An event of ARI's event WebSocket: one variant per event type of the spec ({n}), \
+         plus [`Event::Unknown`].\n\
+         ///\n\
+         /// Each variant boxes the model struct of its type (so an `Event` stays two words \
+         whatever its type); the struct is the same one models use, e.g. \
+         [`StasisStart`](crate::models::StasisStart). The fields every event inherits \
+         (`type`, `application`, `timestamp`, `asterisk_id`) are reachable on any variant \
+         through [`event_type`](Self::event_type), [`application`](Self::application), \
+         [`timestamp`](Self::timestamp) and [`asterisk_id`](Self::asterisk_id).\n\
+         ///\n\
+         /// Decode a frame with [`decode_event`](crate::events::decode_event) (never fails) or \
+         [`try_decode_event`](crate::events::try_decode_event); `Event` also implements \
+         `Deserialize` through the same path, and `Serialize` writes the `type` first, so \
+         encoding and decoding round-trip.\n\
+         #[derive(Debug, Clone, PartialEq)]\n#[non_exhaustive]\npub enum Event {{",
+        n = events.len()
+    )
+    .ok();
+    for e in &events {
+        writeln!(
+            out,
+            "/// A [`{n}`](crate::models::{n}) event.\n{n}(Box<crate::models::{n}>),",
+            n = e.name
+        )
+        .ok();
+    }
+    out.push_str(
+        "/// An event whose type this version does not know, or a frame that did not fit its \
+         type: the raw JSON, kept whole.\nUnknown(serde_json::Value),\n}\n\n",
+    );
+
+    out.push_str("impl Event {\n");
+    // event_type
+    out.push_str(
+        "/// The event's `type`, e.g. `\"StasisStart\"` (for `Unknown`, its `type` field or \
+         `\"\"`).\npub fn event_type(&self) -> &str {\nmatch self {\n",
+    );
+    for e in &events {
+        writeln!(out, "Self::{n}(_) => crate::models::{n}::TYPE,", n = e.name).ok();
+    }
+    out.push_str(
+        "Self::Unknown(raw) => raw.get(\"type\").and_then(serde_json::Value::as_str).unwrap_or(\"\"),\n}\n}\n\n",
+    );
+    // common fields
+    common_accessor(
+        &mut out,
+        &events,
+        "application",
+        "/// The Stasis application the event was sent to.",
+        "Option<&str>",
+        "e.application.as_ref().map(crate::ids::ApplicationName::as_str)",
+        "raw.get(\"application\").and_then(serde_json::Value::as_str)",
+    );
+    common_accessor(
+        &mut out,
+        &events,
+        "timestamp",
+        "/// When Asterisk created the event (`None` for `Unknown`).",
+        "Option<&crate::time::Timestamp>",
+        "e.timestamp.as_ref()",
+        "None",
+    );
+    common_accessor(
+        &mut out,
+        &events,
+        "asterisk_id",
+        "/// The id of the Asterisk that sent the event (set on clusters and by recent versions).",
+        "Option<&str>",
+        "e.asterisk_id.as_deref()",
+        "raw.get(\"asterisk_id\").and_then(serde_json::Value::as_str)",
+    );
+    path_accessor(
+        &mut out,
+        ir,
+        &events,
+        "channel_id",
+        "/// The id of the channel the event is about: its `channel` field, or for events \
+         without one the obvious channel (`ChannelTransfer`: `referred_by.source_channel`; \
+         `BridgeAttendedTransfer`: `transferer_first_leg`; `Dial`: `peer`).",
+        "ChannelId",
+        "Channel",
+        "channel",
+    );
+    path_accessor(
+        &mut out,
+        ir,
+        &events,
+        "bridge_id",
+        "/// The id of the bridge the event is about: its `bridge` field, if it has one.",
+        "BridgeId",
+        "Bridge",
+        "bridge",
+    );
+    out.push_str(
+        "/// `true` for [`Event::Unknown`].\npub fn is_unknown(&self) -> bool {\nmatches!(self, Self::Unknown(_))\n}\n}\n\n",
+    );
+
+    // decode_known
+    out.push_str(
+        "/// Decodes `text` as an event of type `type_name`; `None` if the type is unknown.\n\
+         pub(crate) fn decode_known(type_name: &str, text: &str) -> Option<serde_json::Result<Event>> {\n\
+         Some(match type_name {\n",
+    );
+    for e in &events {
+        writeln!(
+            out,
+            "{n:?} => serde_json::from_str(text).map(|e| Event::{n}(Box::new(e))),",
+            n = e.name
+        )
+        .ok();
+    }
+    out.push_str("_ => return None,\n})\n}\n\n");
+
+    // Serialize
+    out.push_str(
+        "impl serde::Serialize for Event {\n\
+         fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {\n\
+         match self {\n",
+    );
+    for e in &events {
+        writeln!(out, "Self::{}(e) => e.serialize(serializer),", e.name).ok();
+    }
+    out.push_str("Self::Unknown(raw) => raw.serialize(serializer),\n}\n}\n}\n");
+    File::new("events.rs", out)
+}
+
+fn common_accessor(
+    out: &mut String,
+    events: &[&ModelIr],
+    name: &str,
+    doc: &str,
+    ret: &str,
+    known: &str,
+    unknown: &str,
+) {
+    writeln!(
+        out,
+        "{doc}\npub fn {name}(&self) -> {ret} {{\nmatch self {{"
+    )
+    .ok();
+    let (with, without): (Vec<&&ModelIr>, Vec<&&ModelIr>) = events
+        .iter()
+        .partition(|e| e.fields.iter().any(|f| f.rust_name == name));
+    // One arm per type: the bound `e` has a different type in each.
+    for e in with {
+        writeln!(out, "Self::{}(e) => {known},", e.name).ok();
+    }
+    if !without.is_empty() {
+        let arms: Vec<String> = without
+            .iter()
+            .map(|e| format!("Self::{}(_)", e.name))
+            .collect();
+        writeln!(out, "{} => None,", arms.join(" | ")).ok();
+    }
+    let raw = if unknown == "None" { "_" } else { "raw" };
+    writeln!(out, "Self::Unknown({raw}) => {unknown},\n}}\n}}\n").ok();
+}
+
+/// An accessor returning `Option<&crate::ids::<id>>` from the `id` of the `target` model
+/// reached through the event's `field` (or its `names::event_channel_path`).
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one call per accessor, all arguments named"
+)]
+fn path_accessor(
+    out: &mut String,
+    ir: &Ir,
+    events: &[&ModelIr],
+    name: &str,
+    doc: &str,
+    id: &str,
+    target: &str,
+    field: &str,
+) {
+    writeln!(
+        out,
+        "{doc}\npub fn {name}(&self) -> Option<&crate::ids::{id}> {{\nmatch self {{"
+    )
+    .ok();
+    let mut none = Vec::new();
+    for e in events {
+        let direct = e
+            .fields
+            .iter()
+            .any(|f| f.rust_name == field && f.ty == Ty::Model(target.to_owned()));
+        let path: Vec<&str> = if direct {
+            vec![field]
+        } else if target == "Channel" {
+            names::event_channel_path(&e.name)
+                .map(|p| p.to_vec())
+                .unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+        match path_expr(ir, e, &path) {
+            Some(expr) => {
+                writeln!(out, "Self::{}(e) => {expr},", e.name).ok();
+            }
+            None => none.push(format!("Self::{}(_)", e.name)),
+        }
+    }
+    none.push("Self::Unknown(_)".to_owned());
+    writeln!(out, "{} => None,\n}}\n}}\n", none.join(" | ")).ok();
+}
+
+/// `Some(&e.a.id)`, `e.a.as_ref().map(|v| &v.id)`, … for a path of fields ending at a model
+/// with an `id`.
+fn path_expr(ir: &Ir, event: &ModelIr, path: &[&str]) -> Option<String> {
+    if path.is_empty() {
+        return None;
+    }
+    let mut model = event;
+    let mut expr = "e".to_owned();
+    let mut optional = false;
+    for step in path {
+        let field = model.fields.iter().find(|f| f.rust_name == *step)?;
+        let Ty::Model(next) = &field.ty else {
+            return None;
+        };
+        expr = match (optional, field.required) {
+            (false, true) => format!("{expr}.{step}"),
+            (false, false) => format!("{expr}.{step}.as_ref()"),
+            (true, true) => format!("{expr}.map(|v| &v.{step})"),
+            (true, false) => format!("{expr}.and_then(|v| v.{step}.as_ref())"),
+        };
+        optional = optional || !field.required;
+        model = ir.model(next)?;
+    }
+    model.fields.iter().find(|f| f.rust_name == "id")?;
+    Some(if optional {
+        format!("{expr}.map(|v| &v.id)")
+    } else {
+        format!("Some(&{expr}.id)")
+    })
+}
