@@ -202,7 +202,9 @@ impl Client {
 
     /// Calls any ARI path, e.g. `request(Method::Get, "asterisk/info", &[], None)`.
     ///
-    /// For tools that take operations from the user; programs use the typed operations.
+    /// For tools that take operations from the user; programs use the typed operations. Goes
+    /// the way every operation goes: over HTTP, or over the WebSocket for a
+    /// [`rest_client`](crate::events::EventStream::rest_client).
     pub async fn request(
         &self,
         method: Method,
@@ -210,16 +212,19 @@ impl Client {
         query: &[(String, String)],
         body: Option<serde_json::Value>,
     ) -> Result<RawResponse> {
-        let url = self.url(path.trim_start_matches('/'))?;
-        let mut builder = self
-            .inner
-            .http
-            .request(method.to_reqwest(), url)
-            .query(query);
-        if let Some(body) = &body {
-            builder = builder.json(body);
+        // The query rides in the path: `Request::query` holds the spec's static names.
+        let mut path = path.trim_start_matches('/').to_owned();
+        if !query.is_empty() {
+            path.push(if path.contains('?') { '&' } else { '?' });
+            path.push_str(
+                &url::form_urlencoded::Serializer::new(String::new())
+                    .extend_pairs(query)
+                    .finish(),
+            );
         }
-        self.send("request", builder, &[]).await
+        let mut req = Request::new("request", method, "(any)", path, &[]);
+        req.body = body;
+        self.execute(req).await
     }
 
     fn url(&self, path: &str) -> Result<Url> {

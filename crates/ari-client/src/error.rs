@@ -201,16 +201,23 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &*self.inner {
             ErrorKind::Api(api) => {
-                write!(f, "{} failed: {} {}", api.operation, api.status, api.message)?;
-                if let Some(doc) = api.documented {
-                    if !doc.eq_ignore_ascii_case(&api.message) {
-                        write!(f, " ({doc})")?;
-                    }
+                write!(
+                    f,
+                    "{} failed: {} {}",
+                    api.operation, api.status, api.message
+                )?;
+                if let Some(doc) = api.documented
+                    && !doc.eq_ignore_ascii_case(&api.message)
+                {
+                    write!(f, " ({doc})")?;
                 }
                 Ok(())
             }
             ErrorKind::Auth { operation } => {
-                write!(f, "{operation} failed: asterisk refused the ARI credentials")
+                write!(
+                    f,
+                    "{operation} failed: asterisk refused the ARI credentials"
+                )
             }
             ErrorKind::Transport {
                 operation,
@@ -218,7 +225,10 @@ impl fmt::Display for Error {
                 ..
             } => {
                 if *outcome_unknown {
-                    write!(f, "{operation}: connection lost after sending, outcome unknown")
+                    write!(
+                        f,
+                        "{operation}: connection lost after sending, outcome unknown"
+                    )
                 } else {
                     write!(f, "{operation}: request not sent")
                 }
@@ -270,6 +280,9 @@ mod tests {
         assert!(err.is_not_found());
         assert!(!err.is_conflict());
         assert_eq!(err.operation(), Some("channels.answer"));
-        assert_eq!(err.to_string(), "channels.answer failed: 404 Channel not found");
+        assert_eq!(
+            err.to_string(),
+            "channels.answer failed: 404 Channel not found"
+        );
     }
 }

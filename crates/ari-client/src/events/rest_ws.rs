@@ -104,6 +104,10 @@ impl RestChannel {
 }
 
 /// Writes a request; on failure it is answered as not sent and the error returned.
+///
+/// The request counts as in flight from before the write: should the write be abandoned
+/// half-way (the connection task gives up on a stalled peer), [`fail_all`] answers it as
+/// *outcome unknown* instead of its caller seeing the reply channel vanish.
 pub(crate) async fn send<S>(
     socket: &mut S,
     out: Outgoing,
@@ -119,32 +123,30 @@ where
         frame,
         reply,
     } = out;
+    lock(pending).insert(
+        transaction_id.clone(),
+        InFlight {
+            operation,
+            errors,
+            reply,
+        },
+    );
     match socket.send(tungstenite::Message::Text(frame.into())).await {
-        Ok(()) => {
-            lock(pending).insert(
-                transaction_id,
-                InFlight {
-                    operation,
-                    errors,
-                    reply,
-                },
-            );
-            Ok(())
-        }
+        Ok(()) => Ok(()),
         Err(err) => {
             let text = err.to_string();
-            let _ = reply.send(Err(not_sent(operation, &text)));
+            if let Some(flight) = lock(pending).remove(&transaction_id) {
+                let _ = flight.reply.send(Err(not_sent(flight.operation, &text)));
+            }
             Err(text)
         }
     }
 }
 
-/// Answers a request while the connection is down: not sent, safe to retry.
-pub(crate) fn refuse(out: Outgoing) {
-    let _ = out.reply.send(Err(not_sent(
-        out.operation,
-        "the event websocket is reconnecting",
-    )));
+/// Answers a request that was not written (the connection is down or closed): not sent, safe
+/// to retry.
+pub(crate) fn refuse(out: Outgoing, why: &str) {
+    let _ = out.reply.send(Err(not_sent(out.operation, why)));
 }
 
 /// The connection dropped: every request written and unanswered has an unknown outcome.

@@ -169,10 +169,10 @@ async fn handshake(builder: &EventStreamBuilder) -> Result<Socket> {
     let auth = HeaderValue::from_str(&inner.credentials.basic_header())
         .map_err(|e| Error::config(format!("credentials are not a valid header: {e}")))?;
     request.headers_mut().insert("Authorization", auth);
-    let connector = match &inner.tls {
-        Some(config) => Some(tokio_tungstenite::Connector::Rustls(config.clone())),
-        None => None,
-    };
+    let connector = inner
+        .tls
+        .as_ref()
+        .map(|config| tokio_tungstenite::Connector::Rustls(config.clone()));
     let connect = tokio_tungstenite::connect_async_tls_with_config(request, None, false, connector);
     let (socket, _) = tokio::time::timeout(inner.connect_timeout, connect)
         .await
@@ -215,27 +215,38 @@ enum Lost {
 }
 
 async fn run(
-    mut socket: Socket,
+    socket: Socket,
     config: EventStreamBuilder,
     tx: queue::Sender,
     mut out_rx: mpsc::UnboundedReceiver<Outgoing>,
+    stop_rx: oneshot::Receiver<()>,
+) {
+    keep_connected(socket, &config, &tx, &mut out_rx, stop_rx).await;
+    // Requests that reached the queue after the last connection ended were never written:
+    // answer them as not sent rather than dropping them, which reads as an unknown outcome.
+    out_rx.close();
+    while let Ok(out) = out_rx.try_recv() {
+        rest_ws::refuse(out, "the event websocket is closed");
+    }
+}
+
+const RECONNECTING: &str = "the event websocket is reconnecting";
+
+async fn keep_connected(
+    mut socket: Socket,
+    config: &EventStreamBuilder,
+    tx: &queue::Sender,
+    out_rx: &mut mpsc::UnboundedReceiver<Outgoing>,
     mut stop_rx: oneshot::Receiver<()>,
 ) {
     let pending: Pending = Arc::new(Mutex::new(HashMap::new()));
     loop {
-        let lost = serve(
-            &mut socket,
-            &config,
-            &tx,
-            &mut out_rx,
-            &mut stop_rx,
-            &pending,
-        )
-        .await;
+        let lost = serve(&mut socket, config, tx, out_rx, &mut stop_rx, &pending).await;
         rest_ws::fail_all(&pending);
         let reason = match lost {
             Lost::Stopped => {
-                let _ = socket.close(None).await;
+                // A peer that does not take the Close frame within the idle timeout is gone.
+                let _ = tokio::time::timeout(config.idle_timeout, socket.close(None)).await;
                 return;
             }
             Lost::Broken(reason) => reason,
@@ -253,11 +264,22 @@ async fn run(
                 tokio::select! {
                     () = &mut sleep => break,
                     _ = &mut stop_rx => { tx.close(); return; }
-                    Some(out) = out_rx.recv() => rest_ws::refuse(out),
+                    Some(out) = out_rx.recv() => rest_ws::refuse(out, RECONNECTING),
                 }
             }
             attempts += 1;
-            match handshake(&config).await {
+            // The handshake may take up to the connect timeout: keep refusing requests and
+            // listening for the consumer meanwhile.
+            let attempt = handshake(config);
+            tokio::pin!(attempt);
+            let result = loop {
+                tokio::select! {
+                    result = &mut attempt => break result,
+                    _ = &mut stop_rx => { tx.close(); return; }
+                    Some(out) = out_rx.recv() => rest_ws::refuse(out, RECONNECTING),
+                }
+            };
+            match result {
                 Ok(socket) => break socket,
                 Err(err) if err.is_auth() => {
                     tracing::error!("event websocket: credentials refused on reconnect");
@@ -315,14 +337,21 @@ async fn serve(
                     None => return Lost::Broken("connection closed".to_owned()),
                 }
             }
+            // A write waits while the peer does not read; one stuck for the idle timeout means
+            // the peer is gone (the idle timer itself cannot fire while a write is awaited).
             Some(out) = out_rx.recv() => {
-                if let Err(err) = rest_ws::send(socket, out, pending).await {
-                    return Lost::Broken(err);
+                match tokio::time::timeout(config.idle_timeout, rest_ws::send(socket, out, pending)).await {
+                    Ok(Ok(())) => {}
+                    Ok(Err(err)) => return Lost::Broken(err),
+                    Err(_) => return Lost::Broken(write_stalled(config)),
                 }
             }
             _ = ping.tick() => {
-                if let Err(err) = socket.send(tungstenite::Message::Ping(Vec::new().into())).await {
-                    return Lost::Broken(err.to_string());
+                let ping = socket.send(tungstenite::Message::Ping(Vec::new().into()));
+                match tokio::time::timeout(config.idle_timeout, ping).await {
+                    Ok(Ok(())) => {}
+                    Ok(Err(err)) => return Lost::Broken(err.to_string()),
+                    Err(_) => return Lost::Broken(write_stalled(config)),
                 }
             }
             () = &mut idle => {
@@ -333,6 +362,13 @@ async fn serve(
             }
         }
     }
+}
+
+fn write_stalled(config: &EventStreamBuilder) -> String {
+    format!(
+        "a write made no progress for {:?}: the peer does not read",
+        config.idle_timeout
+    )
 }
 
 /// The events of one application connection, with reconnect markers.

@@ -1,0 +1,309 @@
+//! REST over the event WebSocket: same answers as HTTP, and honest errors when the socket
+//! breaks (*outcome unknown* once sent, *not sent* while reconnecting).
+
+use std::time::{Duration, Instant};
+
+use ari_client::events::EventStream;
+use ari_client::{Client, Method, RawResponse};
+use serde_json::{Value, json};
+use tokio::task::JoinHandle;
+
+use crate::support::{
+    APP, DEADLINE, FakeAri, HttpReply, Upgrade, assert_error_has_no_secret, expect_event,
+    test_event,
+};
+
+/// Starts `request` on `client` in the background.
+fn spawn_request(
+    client: &Client,
+    method: Method,
+    path: &'static str,
+    query: &[(&str, &str)],
+    body: Option<Value>,
+) -> JoinHandle<ari_client::Result<RawResponse>> {
+    let client = client.clone();
+    let query: Vec<(String, String)> = query
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    tokio::spawn(async move { client.request(method, path, &query, body).await })
+}
+
+async fn finish(
+    call: JoinHandle<ari_client::Result<RawResponse>>,
+) -> ari_client::Result<RawResponse> {
+    tokio::time::timeout(DEADLINE, call)
+        .await
+        .unwrap_or_else(|_| panic!("the request did not finish within {DEADLINE:?}"))
+        .unwrap()
+}
+
+/// The `RESTResponse` Asterisk would send for `request`.
+fn response(request: &Value, status: u16, reason: &str, body: Option<&str>) -> Value {
+    let mut frame = json!({
+        "type": "RESTResponse",
+        "transaction_id": request["transaction_id"],
+        "request_id": request["request_id"],
+        "status_code": status,
+        "reason_phrase": reason,
+    });
+    if let Some(body) = body {
+        frame["content_type"] = "application/json".into();
+        frame["message_body"] = body.into();
+    }
+    frame
+}
+
+async fn stream_of(client: &Client) -> EventStream {
+    client
+        .events([APP])
+        .backoff(Duration::from_millis(10), Duration::from_millis(40))
+        .connect()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn answers_over_the_websocket_equal_those_over_http() {
+    const CHANNEL: &str = r#"{"id":"c1","name":"PJSIP/101-00000001","state":"Up"}"#;
+    let server = FakeAri::start().await;
+    server.on_http(|req| match (req.method.as_str(), req.target.as_str()) {
+        ("GET", "channels/c1") => HttpReply::json(200, CHANNEL),
+        ("DELETE", "channels/c1?reason=normal") => HttpReply::Respond {
+            status: 204,
+            content_type: "application/json",
+            body: String::new(),
+            delay: Duration::ZERO,
+        },
+        _ => HttpReply::json(404, r#"{"message":"Channel not found"}"#),
+    });
+    let http = server.client();
+    let stream = stream_of(&http).await;
+    let mut conn = server.next_ws().await;
+    let rest = stream.rest_client();
+    assert!(rest.is_rest_over_websocket());
+    assert!(!http.is_rest_over_websocket());
+
+    // 200 with a body.
+    let over_http = http
+        .request(Method::Get, "channels/c1", &[], None)
+        .await
+        .unwrap();
+    let call = spawn_request(&rest, Method::Get, "channels/c1", &[], None);
+    let request = conn.recv_json().await;
+    assert_eq!(request["type"], "RESTRequest");
+    assert_eq!(request["method"], "GET");
+    assert_eq!(request["uri"], "channels/c1");
+    assert!(
+        request["transaction_id"]
+            .as_str()
+            .is_some_and(|id| !id.is_empty())
+    );
+    assert!(request.get("message_body").is_none(), "{request}");
+    conn.send_json(response(&request, 200, "OK", Some(CHANNEL)));
+    let over_ws = finish(call).await.unwrap();
+    assert_eq!(
+        (over_ws.status, &over_ws.body),
+        (over_http.status, &over_http.body)
+    );
+
+    // 204 without a body, with a query.
+    let over_http = http
+        .request(
+            Method::Delete,
+            "channels/c1",
+            &[("reason".to_owned(), "normal".to_owned())],
+            None,
+        )
+        .await
+        .unwrap();
+    let call = spawn_request(
+        &rest,
+        Method::Delete,
+        "channels/c1",
+        &[("reason", "normal")],
+        None,
+    );
+    let request = conn.recv_json().await;
+    assert_eq!(request["method"], "DELETE");
+    assert_eq!(request["uri"], "channels/c1?reason=normal");
+    conn.send_json(response(&request, 204, "No Content", None));
+    let over_ws = finish(call).await.unwrap();
+    assert_eq!(
+        (over_ws.status, &over_ws.body),
+        (over_http.status, &over_http.body)
+    );
+    assert!(over_ws.body.is_empty());
+
+    // 404 with Asterisk's message.
+    let http_err = http
+        .request(Method::Get, "channels/gone", &[], None)
+        .await
+        .unwrap_err();
+    let call = spawn_request(&rest, Method::Get, "channels/gone", &[], None);
+    let request = conn.recv_json().await;
+    conn.send_json(response(
+        &request,
+        404,
+        "Not Found",
+        Some(r#"{"message":"Channel not found"}"#),
+    ));
+    let ws_err = finish(call).await.unwrap_err();
+    for err in [&http_err, &ws_err] {
+        assert!(err.is_not_found(), "{err:?}");
+        assert_eq!(err.message(), Some("Channel not found"));
+    }
+    assert_eq!(ws_err.to_string(), http_err.to_string());
+
+    // A body travels as a JSON string.
+    let call = spawn_request(
+        &rest,
+        Method::Post,
+        "channels/c1/variable",
+        &[],
+        Some(json!({"variable": "X", "value": "1"})),
+    );
+    let request = conn.recv_json().await;
+    assert_eq!(request["content_type"], "application/json");
+    let body: Value = serde_json::from_str(request["message_body"].as_str().unwrap()).unwrap();
+    assert_eq!(body, json!({"variable": "X", "value": "1"}));
+    conn.send_json(response(&request, 204, "No Content", None));
+    assert_eq!(finish(call).await.unwrap().status, 204);
+
+    // Only the HTTP requests reached the HTTP side.
+    assert_eq!(server.http_requests(), 3);
+}
+
+#[tokio::test]
+async fn a_request_sent_before_the_connection_drops_has_an_unknown_outcome() {
+    let server = FakeAri::start().await;
+    let client = server.client();
+    let mut stream = stream_of(&client).await;
+    let mut conn = server.next_ws().await;
+    let rest = stream.rest_client();
+
+    let call = spawn_request(&rest, Method::Post, "channels/c1/answer", &[], None);
+    let request = conn.recv_json().await;
+    assert_eq!(request["uri"], "channels/c1/answer");
+    conn.reset();
+
+    let err = finish(call)
+        .await
+        .expect_err("a request lost with its connection succeeded");
+    assert!(err.is_outcome_unknown(), "{err:?}");
+    assert!(
+        !err.is_timeout(),
+        "it must fail when the connection drops, not time out: {err:?}"
+    );
+    assert_error_has_no_secret(&err);
+
+    // The stream itself recovers, and so does the REST channel.
+    assert!(crate::support::expect_reconnected(&mut stream).await >= 1);
+    let mut conn = server.next_ws().await;
+    let call = spawn_request(&rest, Method::Post, "channels/c1/answer", &[], None);
+    let request = conn.recv_json().await;
+    conn.send_json(response(&request, 204, "No Content", None));
+    assert_eq!(finish(call).await.unwrap().status, 204);
+}
+
+#[tokio::test]
+async fn a_request_that_gets_no_answer_times_out() {
+    let server = FakeAri::start().await;
+    let client = server
+        .builder()
+        .request_timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let stream = stream_of(&client).await;
+    let mut conn = server.next_ws().await;
+    let rest = stream.rest_client();
+
+    let call = spawn_request(&rest, Method::Get, "channels/c1", &[], None);
+    let unanswered = conn.recv_json().await;
+    let err = finish(call)
+        .await
+        .expect_err("an unanswered request succeeded");
+    assert!(err.is_timeout(), "{err:?}");
+    assert!(err.is_outcome_unknown(), "{err:?}");
+
+    // A late answer is harmless, and the socket stays usable.
+    let call = spawn_request(&rest, Method::Get, "channels/c1", &[], None);
+    let request = conn.recv_json().await;
+    conn.send_json(response(&unanswered, 200, "OK", Some("{}")));
+    conn.send_json(response(&request, 200, "OK", Some(r#"{"id":"c1"}"#)));
+    assert_eq!(finish(call).await.unwrap().body, br#"{"id":"c1"}"#);
+}
+
+/// Asserts that a request made now fails at once as not sent.
+async fn assert_refused_fast(rest: &Client) {
+    let started = Instant::now();
+    let err = finish(spawn_request(
+        rest,
+        Method::Post,
+        "channels/c1/answer",
+        &[],
+        None,
+    ))
+    .await
+    .expect_err("a request succeeded while the socket was down");
+    let took = started.elapsed();
+    assert!(!err.is_outcome_unknown(), "{err:?}");
+    assert!(err.is_connect(), "{err:?}");
+    assert!(took < Duration::from_secs(1), "took {took:?} to refuse");
+    assert_error_has_no_secret(&err);
+}
+
+#[tokio::test]
+async fn a_request_while_reconnecting_fails_fast_as_not_sent() {
+    let server = FakeAri::start().await;
+    let client = server.client();
+    let mut stream = stream_of(&client).await;
+    let conn = server.next_ws().await;
+    let rest = stream.rest_client();
+
+    server.set_default_upgrade(Upgrade::Refuse);
+    conn.reset();
+    // Two refused attempts: the loss is known and the stream is between attempts.
+    server.wait_upgrade_attempts(3).await;
+    assert_refused_fast(&rest).await;
+
+    server.set_default_upgrade(Upgrade::Accept);
+    assert!(crate::support::expect_reconnected(&mut stream).await >= 3);
+    let conn = server.next_ws().await;
+    conn.send(test_event(1));
+    expect_event(&mut stream, 1).await;
+}
+
+#[tokio::test]
+async fn a_request_during_a_hanging_reconnect_fails_fast_as_not_sent() {
+    let server = FakeAri::start().await;
+    // Long enough that waiting for the handshake would be noticed.
+    let client = server
+        .builder()
+        .connect_timeout(Duration::from_secs(4))
+        .request_timeout(Duration::from_secs(4))
+        .build()
+        .unwrap();
+    let stream = stream_of(&client).await;
+    let conn = server.next_ws().await;
+    let rest = stream.rest_client();
+
+    server.set_default_upgrade(Upgrade::Hang);
+    conn.reset();
+    // The reconnect attempt has reached the server, which never answers it.
+    server.wait_upgrade_attempts(2).await;
+    assert_refused_fast(&rest).await;
+}
+
+#[tokio::test]
+async fn a_request_after_the_stream_is_dropped_fails_as_not_sent() {
+    let server = FakeAri::start().await;
+    let client = server.client();
+    let stream = stream_of(&client).await;
+    let mut conn = server.next_ws().await;
+    let rest = stream.rest_client();
+
+    drop(stream);
+    conn.wait_closed().await;
+    assert_refused_fast(&rest).await;
+}
