@@ -87,7 +87,8 @@ impl EventStreamBuilder {
         self
     }
 
-    /// A connection silent for this long (not even a pong) is taken as dead. Default 10 s.
+    /// A connection silent for this long (not even a pong), or one that takes no data from us
+    /// for this long (a write stuck), is taken as dead. Default 10 s.
     pub fn idle_timeout(mut self, timeout: Duration) -> Self {
         self.idle_timeout = timeout;
         self

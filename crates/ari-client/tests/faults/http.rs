@@ -64,6 +64,46 @@ async fn an_answer_within_the_timeout_arrives() {
 }
 
 #[tokio::test]
+async fn a_connection_reset_after_the_request_was_sent_has_an_unknown_outcome() {
+    let server = FakeAri::start().await;
+    server.on_http(|_| HttpReply::Reset);
+
+    let err = tokio::time::timeout(
+        DEADLINE,
+        server
+            .client()
+            .request(Method::Post, "channels/c1/answer", &[], None),
+    )
+    .await
+    .expect("a reset connection hung the request")
+    .expect_err("a request whose connection was reset succeeded");
+
+    assert!(err.is_connect(), "{err:?}");
+    assert!(err.is_outcome_unknown(), "{err:?}");
+    assert!(!err.is_timeout(), "{err:?}");
+    assert_eq!(server.http_requests(), 1, "a POST must not be retried");
+    assert_error_has_no_secret(&err);
+}
+
+#[tokio::test]
+async fn a_success_whose_body_is_not_json_keeps_the_body() {
+    let server = FakeAri::start().await;
+    server.on_http(|_| HttpReply::json(200, "{\"id\": truncated"));
+
+    let response = server
+        .client()
+        .request(Method::Get, "channels/c1", &[], None)
+        .await
+        .unwrap();
+    let err = response.json().expect_err("garbage parsed as JSON");
+    assert!(err.is_decode(), "{err:?}");
+    match err.kind() {
+        ari_client::ErrorKind::Decode { body, .. } => assert_eq!(body, "{\"id\": truncated"),
+        other => panic!("expected a decode error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
 async fn a_404_carries_asterisks_message() {
     let server = FakeAri::start().await;
     server.on_http(|_| HttpReply::json(404, r#"{"message":"Channel not found"}"#));

@@ -3,7 +3,7 @@
 use std::time::{Duration, Instant};
 
 use ari_client::Method;
-use ari_client::events::EventStreamBuilder;
+use ari_client::events::{EventStreamBuilder, Message};
 
 use crate::support::{
     APP, FakeAri, Upgrade, assert_error_has_no_secret, expect_end, expect_event,
@@ -65,8 +65,9 @@ async fn a_silent_peer_is_detected_by_the_idle_timeout() {
     // Within two idle periods in spirit; the deadline is generous for a loaded machine.
     assert!(expect_reconnected(&mut stream).await >= 1);
     let detected_after = silent_since.elapsed();
+    // The last pong may have come up to a ping interval before the silence began.
     assert!(
-        detected_after >= Duration::from_millis(500),
+        detected_after >= Duration::from_millis(300),
         "reconnected after {detected_after:?}, before the idle timeout could expire"
     );
     let conn = server.next_ws().await;
@@ -113,8 +114,16 @@ async fn a_long_outage_is_retried_until_the_server_is_back() {
     server.script_upgrades([Upgrade::Refuse; 5]);
     conn.reset();
 
-    let attempts = expect_reconnected(&mut stream).await;
+    let (down_for, attempts) = match crate::support::next_message(&mut stream).await {
+        Message::Reconnected { down_for, attempts } => (down_for, attempts),
+        other => panic!("expected a reconnect marker, got {other:?}"),
+    };
     assert_eq!(attempts, 6, "five refused attempts and the one that worked");
+    // At least the five backoff waits of 10, 20, 40, 40 and 40 ms.
+    assert!(
+        down_for >= Duration::from_millis(150),
+        "down for {down_for:?}"
+    );
     assert_eq!(server.upgrade_attempts(), 7);
     let conn = server.next_ws().await;
     conn.send(test_event(3));
@@ -166,6 +175,24 @@ async fn max_attempts_counts_hanging_handshakes_too() {
     assert!(err.is_timeout(), "{err:?}");
     expect_end(&mut stream).await;
     assert_eq!(server.upgrade_attempts(), 1 + 2);
+}
+
+#[tokio::test]
+async fn connecting_to_a_server_that_never_answers_the_upgrade_times_out() {
+    let server = FakeAri::start().await;
+    server.set_default_upgrade(Upgrade::Hang);
+    let client = server
+        .builder()
+        .connect_timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+
+    let err = tokio::time::timeout(Duration::from_secs(5), client.events([APP]).connect())
+        .await
+        .expect("connect() outlived its connect timeout")
+        .expect_err("connected to a server that never answered");
+    assert!(err.is_timeout(), "{err:?}");
+    assert_eq!(server.upgrade_attempts(), 1);
 }
 
 #[tokio::test]

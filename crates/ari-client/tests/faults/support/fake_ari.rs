@@ -63,6 +63,8 @@ pub(crate) enum HttpReply {
     },
     /// Read the request, never answer, keep the connection open.
     Hang,
+    /// Read the request, then reset the connection without an answer.
+    Reset,
 }
 
 impl HttpReply {
@@ -97,7 +99,7 @@ impl HttpReply {
                 body,
                 delay: by,
             },
-            HttpReply::Hang => HttpReply::Hang,
+            other => other,
         }
     }
 }
@@ -417,6 +419,9 @@ async fn serve_tcp(shared: Arc<Shared>, mut stream: TcpStream) {
     lock(&shared.requests).push(request);
     match reply {
         HttpReply::Hang => std::future::pending::<()>().await,
+        HttpReply::Reset => {
+            let _ = stream.set_zero_linger();
+        }
         HttpReply::Respond {
             status,
             content_type,
