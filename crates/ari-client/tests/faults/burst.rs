@@ -92,3 +92,39 @@ async fn a_slow_consumer_is_told_what_it_missed_and_the_socket_keeps_draining() 
         "a consumer this slow should have missed most of the burst, got {delivered}"
     );
 }
+
+#[tokio::test]
+async fn a_reconnect_marker_is_never_dropped_by_a_full_queue() {
+    let server = FakeAri::start().await;
+    let mut stream = server
+        .client()
+        .events([APP])
+        .capacity(10)
+        .backoff(Duration::from_millis(10), Duration::from_millis(40))
+        .connect()
+        .await
+        .unwrap();
+    let conn = server.next_ws().await;
+
+    // Nobody reads while 50 events arrive and the connection is lost and back.
+    let sent = conn.burst((0..50).map(test_event).collect());
+    tokio::time::timeout(Duration::from_secs(5), sent)
+        .await
+        .unwrap()
+        .unwrap();
+    conn.close();
+    let _conn = server.next_ws().await;
+
+    for expected in 0..10 {
+        let message = next_message(&mut stream).await;
+        assert_eq!(seq_of(&message), Some(expected), "{message:?}");
+    }
+    match next_message(&mut stream).await {
+        Message::Lagged { missed } => assert_eq!(missed, 40),
+        other => panic!("expected the gap, got {other:?}"),
+    }
+    match next_message(&mut stream).await {
+        Message::Reconnected { attempts, .. } => assert!(attempts >= 1),
+        other => panic!("expected the reconnect marker, got {other:?}"),
+    }
+}

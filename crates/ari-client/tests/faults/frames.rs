@@ -16,6 +16,8 @@ async fn malformed_and_unknown_frames_are_kept_raw_and_the_stream_goes_on() {
     conn.send(r#"{"type":"BrandNewEvent","application":"faults","detail":{"x":1}}"#);
     conn.send("[1,2,3]");
     conn.send("");
+    // A known type that does not fit its shape (no channel).
+    conn.send(r#"{"type":"StasisStart","application":"faults","args":[]}"#);
     conn.send(test_event(1));
 
     match next_message(&mut stream).await.into_event() {
@@ -36,6 +38,15 @@ async fn malformed_and_unknown_frames_are_kept_raw_and_the_stream_goes_on() {
     match next_message(&mut stream).await.into_event() {
         Some(Event::Unknown(raw)) => assert_eq!(raw, json!("")),
         other => panic!("expected an empty frame kept raw, got {other:?}"),
+    }
+    match next_message(&mut stream).await.into_event() {
+        Some(Event::Unknown(raw)) => {
+            assert_eq!(
+                raw,
+                json!({"type": "StasisStart", "application": "faults", "args": []})
+            );
+        }
+        other => panic!("expected a misshapen known event kept raw, got {other:?}"),
     }
     expect_event(&mut stream, 1).await;
 }

@@ -234,6 +234,31 @@ async fn a_request_that_gets_no_answer_times_out() {
     assert_eq!(finish(call).await.unwrap().body, br#"{"id":"c1"}"#);
 }
 
+#[tokio::test]
+async fn answers_get_through_while_the_event_queue_is_full() {
+    let server = FakeAri::start().await;
+    let client = server.client();
+    let mut stream = client.events([APP]).capacity(5).connect().await.unwrap();
+    let mut conn = server.next_ws().await;
+    let rest = stream.rest_client();
+
+    let sent = conn.burst((0..100).map(test_event).collect());
+    tokio::time::timeout(DEADLINE, sent).await.unwrap().unwrap();
+    let call = spawn_request(&rest, Method::Get, "channels/c1", &[], None);
+    let request = conn.recv_json().await;
+    conn.send_json(response(&request, 200, "OK", Some(r#"{"id":"c1"}"#)));
+    assert_eq!(finish(call).await.unwrap().body, br#"{"id":"c1"}"#);
+
+    // The events queued before are still there, the overflow announced.
+    for seq in 0..5 {
+        expect_event(&mut stream, seq).await;
+    }
+    match crate::support::next_message(&mut stream).await {
+        ari_client::events::Message::Lagged { missed } => assert_eq!(missed, 95),
+        other => panic!("expected the gap, got {other:?}"),
+    }
+}
+
 /// Asserts that a request made now fails at once as not sent.
 async fn assert_refused_fast(rest: &Client) {
     let started = Instant::now();
