@@ -5,4 +5,5 @@
 //! fails: nothing here is skipped or ignored.
 
 mod faults;
+mod hello;
 mod sandbox;

@@ -30,6 +30,10 @@ pub(crate) enum Command {
         /// The Stasis application name to register (default: a fresh unique name).
         #[arg(long)]
         app: Option<String>,
+        /// Originate this endpoint straight into the application instead of entering it through
+        /// the sandbox's dialplan (`Local/<app>@stasis`), e.g. for another Asterisk.
+        #[arg(long)]
+        endpoint: Option<String>,
         /// Give up when the flow has not finished after this many seconds.
         #[arg(long, default_value_t = 30)]
         timeout: u64,

@@ -13,7 +13,8 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<ExitCode> {
         Command::Demo {
             connection,
             app,
+            endpoint,
             timeout,
-        } => demo::run(connection, app, timeout).await,
+        } => demo::run(connection, app, endpoint, timeout).await,
     }
 }
