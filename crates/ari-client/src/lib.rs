@@ -75,6 +75,8 @@ mod generated;
 pub mod ids;
 pub mod inventory;
 pub mod models;
+#[cfg(test)]
+mod ops_tests;
 mod params;
 pub mod time;
 
