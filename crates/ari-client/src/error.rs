@@ -101,6 +101,41 @@ impl Error {
         })
     }
 
+    /// A copy for delivery to several consumers (an error is not `Clone` because its sources
+    /// are not). Kinds, statuses and messages are kept; sources become their text.
+    pub(crate) fn duplicate(&self) -> Error {
+        let kind = match &*self.inner {
+            ErrorKind::Api(api) => ErrorKind::Api(api.clone()),
+            ErrorKind::Auth { operation } => ErrorKind::Auth { operation },
+            ErrorKind::Transport {
+                operation,
+                outcome_unknown,
+                source,
+            } => ErrorKind::Transport {
+                operation,
+                outcome_unknown: *outcome_unknown,
+                source: source.to_string().into(),
+            },
+            ErrorKind::Timeout { operation } => ErrorKind::Timeout { operation },
+            ErrorKind::Decode {
+                operation,
+                body,
+                source,
+            } => ErrorKind::Transport {
+                operation,
+                outcome_unknown: false,
+                source: format!("could not decode {body:?}: {source}").into(),
+            },
+            ErrorKind::WebSocket { source } => ErrorKind::WebSocket {
+                source: source.to_string().into(),
+            },
+            ErrorKind::Config { message } => ErrorKind::Config {
+                message: message.clone(),
+            },
+        };
+        Error::new(kind)
+    }
+
     /// The detail of this error.
     pub fn kind(&self) -> &ErrorKind {
         &self.inner

@@ -29,15 +29,14 @@ fn unescape_mountinfo(field: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'\\' {
-            if let Some(code) = field
+        if bytes[i] == b'\\'
+            && let Some(code) = field
                 .get(i + 1..i + 4)
                 .and_then(|digits| u8::from_str_radix(digits, 8).ok())
-            {
-                out.push(code);
-                i += 4;
-                continue;
-            }
+        {
+            out.push(code);
+            i += 4;
+            continue;
         }
         out.push(bytes[i]);
         i += 1;
@@ -52,7 +51,7 @@ fn canonical_or_same(dir: &Path) -> PathBuf {
 /// Mounts `proc` on `<root>/proc` unless it is mounted already.
 pub(crate) fn ensure_proc(root: &Path) -> Result<()> {
     let target = canonical_or_same(&root.join("proc"));
-    if mounts_under(&target)?.iter().any(|m| *m == target) {
+    if mounts_under(&target)?.contains(&target) {
         return Ok(());
     }
     std::fs::create_dir_all(&target).context(|| format!("cannot create {}", target.display()))?;

@@ -8,12 +8,14 @@
 mod decode;
 mod queue;
 pub(crate) mod rest_ws;
+mod router;
 mod socket;
 
 use std::time::Duration;
 
 pub use crate::generated::events::Event;
 pub use decode::{decode_event, try_decode_event};
+pub use router::{Filter, Router, Subscription};
 pub use socket::{EventStream, EventStreamBuilder};
 
 /// One item of an [`EventStream`].
@@ -30,6 +32,9 @@ pub enum Message {
         /// How many connection attempts it took.
         attempts: u32,
     },
+    /// A frame as Asterisk sent it; only with
+    /// [`EventStreamBuilder::raw_frames`].
+    Frame(String),
     /// The consumer fell behind by the stream's capacity; this many events were dropped here.
     Lagged {
         /// The number of events dropped.

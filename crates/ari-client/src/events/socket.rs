@@ -19,6 +19,41 @@ use tokio_tungstenite::tungstenite::{self, client::IntoClientRequest as _, http:
 use super::queue;
 use super::rest_ws::{self, Outgoing, Pending};
 use super::{Message, decode_event};
+
+/// Where a connection's frames and markers go: one queue, or a router of many.
+pub(crate) trait Deliver: Send + Sync + 'static {
+    /// A text frame that was not the answer to a REST request.
+    fn frame(&self, text: &str);
+    /// A marker or a terminal error; never dropped.
+    fn push_control(&self, item: Result<Message>);
+    /// The connection ended for good.
+    fn close(&self);
+}
+
+/// The queue of one [`EventStream`]: typed events, or the frames as Asterisk sent them.
+struct QueueDelivery {
+    tx: queue::Sender,
+    raw: bool,
+}
+
+impl Deliver for QueueDelivery {
+    fn frame(&self, text: &str) {
+        let message = if self.raw {
+            Message::Frame(text.to_owned())
+        } else {
+            Message::Event(decode_event(text))
+        };
+        self.tx.push_event(message);
+    }
+
+    fn push_control(&self, item: Result<Message>) {
+        self.tx.push_control(item);
+    }
+
+    fn close(&self) {
+        self.tx.close();
+    }
+}
 use crate::client::Client;
 use crate::error::{Error, ErrorKind, Result};
 
@@ -35,6 +70,7 @@ pub struct EventStreamBuilder {
     backoff_cap: Duration,
     max_attempts: Option<u32>,
     capacity: usize,
+    raw: bool,
 }
 
 impl Client {
@@ -70,6 +106,7 @@ impl Client {
             backoff_cap: Duration::from_secs(10),
             max_attempts: None,
             capacity: 32_768,
+            raw: false,
         }
     }
 }
@@ -117,26 +154,57 @@ impl EventStreamBuilder {
         self
     }
 
+    /// Deliver each frame as Asterisk sent it ([`Message::Frame`]) instead of decoding it into
+    /// an [`Event`](crate::Event). Default off. For recorders, proxies and `wscat`-like tools.
+    pub fn raw_frames(mut self, on: bool) -> Self {
+        self.raw = on;
+        self
+    }
+
     /// Opens the WebSocket. Fails at once, without retrying, when the first attempt fails
     /// (refused credentials give an error for which [`Error::is_auth`] holds).
     pub async fn connect(self) -> Result<EventStream> {
+        let (tx, rx) = queue::bounded(self.capacity);
+        let raw = self.raw;
+        let client = self.client.clone();
+        let (rest, stop) = self.start(Arc::new(QueueDelivery { tx, raw })).await?;
+        Ok(EventStream {
+            rx,
+            rest,
+            client,
+            _stop: stop,
+        })
+    }
+
+    /// Connects and hands the connection to its task, delivering into `sink`.
+    pub(crate) async fn start(
+        self,
+        sink: Arc<dyn Deliver>,
+    ) -> Result<(rest_ws::RestChannel, oneshot::Sender<()>)> {
         if self.apps.is_empty() {
             return Err(Error::config("at least one application name is needed"));
         }
         let socket = handshake(&self).await?;
         tracing::info!(apps = %self.apps.join(","), "event websocket connected");
-        let (tx, rx) = queue::bounded(self.capacity);
         let (out_tx, out_rx) = mpsc::unbounded_channel();
         let (stop_tx, stop_rx) = oneshot::channel();
-        let rest = rest_ws::RestChannel::new(out_tx);
-        let client = self.client.clone();
-        tokio::spawn(run(socket, self, tx, out_rx, stop_rx));
-        Ok(EventStream {
-            rx,
-            rest,
-            client,
-            _stop: stop_tx,
-        })
+        tokio::spawn(run(socket, self, sink, out_rx, stop_rx));
+        Ok((rest_ws::RestChannel::new(out_tx), stop_tx))
+    }
+
+    /// The application names.
+    pub(crate) fn apps(&self) -> &[String] {
+        &self.apps
+    }
+
+    /// The configured queue capacity.
+    pub(crate) fn queue_capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// The client the stream belongs to.
+    pub(crate) fn client(&self) -> &Client {
+        &self.client
     }
 }
 
@@ -215,14 +283,14 @@ enum Lost {
     Broken(String),
 }
 
-async fn run(
+pub(crate) async fn run(
     socket: Socket,
     config: EventStreamBuilder,
-    tx: queue::Sender,
+    tx: Arc<dyn Deliver>,
     mut out_rx: mpsc::UnboundedReceiver<Outgoing>,
     stop_rx: oneshot::Receiver<()>,
 ) {
-    keep_connected(socket, &config, &tx, &mut out_rx, stop_rx).await;
+    keep_connected(socket, &config, tx.as_ref(), &mut out_rx, stop_rx).await;
     // Requests that reached the queue after the last connection ended were never written:
     // answer them as not sent rather than dropping them, which reads as an unknown outcome.
     out_rx.close();
@@ -236,7 +304,7 @@ const RECONNECTING: &str = "the event websocket is reconnecting";
 async fn keep_connected(
     mut socket: Socket,
     config: &EventStreamBuilder,
-    tx: &queue::Sender,
+    tx: &dyn Deliver,
     out_rx: &mut mpsc::UnboundedReceiver<Outgoing>,
     mut stop_rx: oneshot::Receiver<()>,
 ) {
@@ -308,7 +376,7 @@ async fn keep_connected(
 async fn serve(
     socket: &mut Socket,
     config: &EventStreamBuilder,
-    tx: &queue::Sender,
+    tx: &dyn Deliver,
     out_rx: &mut mpsc::UnboundedReceiver<Outgoing>,
     stop_rx: &mut oneshot::Receiver<()>,
     pending: &Pending,
@@ -327,7 +395,7 @@ async fn serve(
                 match frame {
                     Some(Ok(tungstenite::Message::Text(text))) => {
                         if !rest_ws::take_response(text.as_str(), pending) {
-                            tx.push_event(Message::Event(decode_event(text.as_str())));
+                            tx.frame(text.as_str());
                         }
                     }
                     Some(Ok(tungstenite::Message::Close(frame))) => {
