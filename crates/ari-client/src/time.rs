@@ -10,7 +10,7 @@ use std::fmt::{self, Write as _};
 use std::hash::{Hash, Hasher};
 use std::str::FromStr;
 
-use chrono::{DateTime, Datelike as _, FixedOffset, NaiveDate, TimeZone as _, Timelike as _, Utc};
+use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A date-time sent by Asterisk, with its UTC offset.
@@ -19,7 +19,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// use ari_client::time::Timestamp;
 ///
 /// let t: Timestamp = "2026-11-23T19:35:30.123+0000".parse()?;
-/// assert_eq!(t.as_datetime().timestamp_millis() % 1000, 123);
+/// assert_eq!(t.to_datetime().timestamp_millis() % 1000, 123);
 /// assert_eq!(t.to_string(), "2026-11-23T19:35:30.123+0000");
 /// # Ok::<(), ari_client::time::TimestampError>(())
 /// ```
@@ -28,7 +28,12 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// textual form (fraction digits, `Z` or `+00:00`) is kept for output only.
 #[derive(Clone, Copy)]
 pub struct Timestamp {
-    at: DateTime<FixedOffset>,
+    /// Seconds since the Unix epoch, UTC.
+    secs: i64,
+    /// Nanoseconds within the second.
+    nanos: u32,
+    /// The UTC offset Asterisk gave, in seconds east.
+    offset: i32,
     style: Style,
 }
 
@@ -83,13 +88,34 @@ impl Timestamp {
     }
 
     /// The date-time with the offset Asterisk gave.
-    pub fn as_datetime(&self) -> &DateTime<FixedOffset> {
-        &self.at
+    ///
+    /// Timestamps keep their parts as parsed (decoding an event is hot; building a chrono value
+    /// is deferred to here).
+    pub fn to_datetime(&self) -> DateTime<FixedOffset> {
+        let offset = FixedOffset::east_opt(self.offset).unwrap_or(UTC);
+        DateTime::from_timestamp(self.secs, self.nanos)
+            .unwrap_or_default()
+            .with_timezone(&offset)
     }
 
     /// The same instant in UTC.
     pub fn to_utc(&self) -> DateTime<Utc> {
-        self.at.with_timezone(&Utc)
+        DateTime::from_timestamp(self.secs, self.nanos).unwrap_or_default()
+    }
+
+    /// Seconds since the Unix epoch.
+    pub fn unix_seconds(&self) -> i64 {
+        self.secs
+    }
+
+    /// Nanoseconds within the second.
+    pub fn subsec_nanos(&self) -> u32 {
+        self.nanos
+    }
+
+    /// The UTC offset Asterisk gave, in seconds east of UTC.
+    pub fn offset_seconds(&self) -> i32 {
+        self.offset
     }
 
     /// The current time in UTC, written in Asterisk's style.
@@ -98,11 +124,19 @@ impl Timestamp {
     }
 }
 
+/// `+00:00`.
+const UTC: FixedOffset = match FixedOffset::east_opt(0) {
+    Some(utc) => utc,
+    None => panic!("a zero offset is valid"),
+};
+
 impl From<DateTime<FixedOffset>> for Timestamp {
     /// Wraps a date-time; it is written in Asterisk's style (milliseconds, `+0000`).
     fn from(at: DateTime<FixedOffset>) -> Self {
         Self {
-            at,
+            secs: at.timestamp(),
+            nanos: at.timestamp_subsec_nanos(),
+            offset: at.offset().local_minus_utc(),
             style: ASTERISK_STYLE,
         }
     }
@@ -117,7 +151,7 @@ impl From<DateTime<Utc>> for Timestamp {
 
 impl From<Timestamp> for DateTime<FixedOffset> {
     fn from(t: Timestamp) -> Self {
-        t.at
+        t.to_datetime()
     }
 }
 
@@ -131,7 +165,7 @@ impl FromStr for Timestamp {
 
 impl PartialEq for Timestamp {
     fn eq(&self, other: &Self) -> bool {
-        self.at == other.at && self.at.offset() == other.at.offset()
+        self.key() == other.key()
     }
 }
 
@@ -139,9 +173,7 @@ impl Eq for Timestamp {}
 
 impl Hash for Timestamp {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        self.at.timestamp().hash(state);
-        self.at.timestamp_subsec_nanos().hash(state);
-        self.at.offset().local_minus_utc().hash(state);
+        self.key().hash(state);
     }
 }
 
@@ -154,12 +186,14 @@ impl PartialOrd for Timestamp {
 impl Ord for Timestamp {
     /// Orders by instant, then by offset.
     fn cmp(&self, other: &Self) -> Ordering {
-        self.at.cmp(&other.at).then_with(|| {
-            self.at
-                .offset()
-                .local_minus_utc()
-                .cmp(&other.at.offset().local_minus_utc())
-        })
+        self.key().cmp(&other.key())
+    }
+}
+
+impl Timestamp {
+    /// What equality and order look at: the instant and the offset, not the textual form.
+    fn key(&self) -> (i64, u32, i32) {
+        (self.secs, self.nanos, self.offset)
     }
 }
 
@@ -171,35 +205,74 @@ impl fmt::Debug for Timestamp {
 
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let at = &self.at;
+        let local = self.secs + i64::from(self.offset);
+        let (year, month, day) = civil_from_days(local.div_euclid(86_400));
+        let second_of_day = local.rem_euclid(86_400);
         write!(
             f,
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
-            at.year(),
-            at.month(),
-            at.day(),
-            at.hour(),
-            at.minute(),
-            at.second()
+            "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}",
+            second_of_day / 3600,
+            second_of_day / 60 % 60,
+            second_of_day % 60
         )?;
         let digits = usize::from(self.style.fraction_digits.min(9));
         if digits > 0 {
-            let nanos = at.nanosecond() % 1_000_000_000;
-            let all = format!("{nanos:09}");
+            let all = format!("{:09}", self.nanos % 1_000_000_000);
             f.write_char('.')?;
             f.write_str(all.get(..digits).unwrap_or(&all))?;
         }
-        let offset = at.offset().local_minus_utc();
-        if offset == 0 && self.style.offset == OffsetStyle::Zulu {
+        if self.offset == 0 && self.style.offset == OffsetStyle::Zulu {
             return f.write_char('Z');
         }
-        let sign = if offset < 0 { '-' } else { '+' };
-        let minutes = offset.unsigned_abs() / 60;
+        let sign = if self.offset < 0 { '-' } else { '+' };
+        let minutes = self.offset.unsigned_abs() / 60;
         let (hh, mm) = (minutes / 60, minutes % 60);
         match self.style.offset {
             OffsetStyle::Colon | OffsetStyle::Zulu => write!(f, "{sign}{hh:02}:{mm:02}"),
             OffsetStyle::Compact => write!(f, "{sign}{hh:02}{mm:02}"),
         }
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
+fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let year_of_era = year - era * 400;
+    let month_from_march = i64::from((month + 9) % 12);
+    let day_of_year = (153 * month_from_march + 2) / 5 + i64::from(day) - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}
+
+/// The date of a day count since 1970-01-01 (the inverse of [`days_from_civil`]).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let days = days + 719_468;
+    let era = days.div_euclid(146_097);
+    let day_of_era = days - era * 146_097;
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_from_march = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
+    let month = if month_from_march < 10 {
+        month_from_march + 3
+    } else {
+        month_from_march - 9
+    };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+fn days_in_month(year: u32, month: u32) -> u32 {
+    match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400)) => {
+            29
+        }
+        2 => 28,
+        _ => 0,
     }
 }
 
@@ -306,15 +379,23 @@ fn parse(bytes: &[u8]) -> Option<Timestamp> {
         }
         _ => return None,
     };
-    if pos != bytes.len() {
+    if pos != bytes.len()
+        || !(1..=12).contains(&month)
+        || day == 0
+        || day > days_in_month(year, month)
+        || hour > 23
+        || minute > 59
+        || second > 59
+        || offset_seconds.abs() >= 86_400
+    {
         return None;
     }
-    let offset = FixedOffset::east_opt(offset_seconds)?;
-    let naive = NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, month, day)?
-        .and_hms_nano_opt(hour, minute, second, nanos)?;
-    let at = offset.from_local_datetime(&naive).single()?;
+    let local = days_from_civil(i64::from(year), month, day) * 86_400
+        + i64::from(hour * 3600 + minute * 60 + second);
     Some(Timestamp {
-        at,
+        secs: local - i64::from(offset_seconds),
+        nanos,
+        offset: offset_seconds,
         style: Style {
             fraction_digits,
             offset: offset_style,
@@ -324,6 +405,8 @@ fn parse(bytes: &[u8]) -> Option<Timestamp> {
 
 #[cfg(test)]
 mod tests {
+    use chrono::TimeZone as _;
+
     use super::*;
 
     #[test]
@@ -350,7 +433,7 @@ mod tests {
         }
         let t = Timestamp::parse("2026-11-23T19:35:30.123-0530").unwrap();
         assert_eq!(
-            t.as_datetime().offset().local_minus_utc(),
+            t.to_datetime().offset().local_minus_utc(),
             -(5 * 3600 + 30 * 60)
         );
     }
@@ -366,12 +449,30 @@ mod tests {
     }
 
     #[test]
+    fn civil_dates_round_trip() {
+        for days in [-800_000, -1, 0, 1, 59, 60, 365, 10_957, 20_000, 2_932_896] {
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(days_from_civil(y, m as u32, d as u32), days, "{y}-{m}-{d}");
+        }
+        let t = Timestamp::parse("2024-02-29T23:59:59.999+0000").unwrap();
+        assert_eq!(
+            t.to_utc(),
+            Utc.with_ymd_and_hms(2024, 2, 29, 23, 59, 59).unwrap()
+                + chrono::Duration::milliseconds(999)
+        );
+        let chrono_now = Utc::now();
+        assert_eq!(Timestamp::from(chrono_now).to_utc(), chrono_now);
+    }
+
+    #[test]
     fn rejects_garbage() {
         for text in [
             "",
             "2026-11-23",
             "2026-11-23T19:35:30.123",
             "2026-13-23T19:35:30.123+0000",
+            "2025-02-29T19:35:30.123+0000",
+            "2026-11-23T24:00:00.000+0000",
             "2026-11-23T19:35:30.+0000",
             "2026-11-23T19:35:30.123+0000 ",
             "yesterday",

@@ -77,7 +77,7 @@ fn typed_fields_are_reachable() {
     assert_eq!(start.channel.dialplan.priority, 2);
     assert_eq!(start.channel.tenantid, None);
     assert_eq!(
-        start.channel.creationtime.as_datetime().timestamp_millis(),
+        start.channel.creationtime.to_datetime().timestamp_millis(),
         1_795_462_530_401
     );
 

@@ -109,16 +109,20 @@ pub(crate) fn emit(ir: &Ir) -> File {
         "/// `true` for [`Event::Unknown`].\npub fn is_unknown(&self) -> bool {\nmatches!(self, Self::Unknown(_))\n}\n}\n\n",
     );
 
-    // decode_known
+    // decode_known: dispatch on the length first, so a type is found with a few comparisons
+    // rather than one per event type.
     out.push_str(
         "/// Decodes `text` as an event of type `type_name`; `None` if the type is unknown.\n\
          pub(crate) fn decode_known(type_name: &str, text: &str) -> Option<serde_json::Result<Event>> {\n\
-         Some(match type_name {\n",
+         Some(match (type_name.len(), type_name) {\n",
     );
-    for e in &events {
+    let mut by_len: Vec<&&ModelIr> = events.iter().collect();
+    by_len.sort_by(|a, b| (a.name.len(), &a.name).cmp(&(b.name.len(), &b.name)));
+    for e in by_len {
         writeln!(
             out,
-            "{n:?} => serde_json::from_str(text).map(|e| Event::{n}(Box::new(e))),",
+            "({len}, {n:?}) => serde_json::from_str(text).map(|e| Event::{n}(Box::new(e))),",
+            len = e.name.len(),
             n = e.name
         )
         .ok();

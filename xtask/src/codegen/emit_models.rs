@@ -103,7 +103,12 @@ pub(crate) fn is_optional(field: &FieldIr) -> bool {
 
 pub(crate) fn field_rust_type(field: &FieldIr) -> String {
     if is_optional(field) {
-        format!("Option<{}>", field.ty.rust())
+        match &field.ty {
+            Ty::Model(model) if names::box_when_optional(model) => {
+                format!("Option<Box<{}>>", field.ty.rust())
+            }
+            ty => format!("Option<{}>", ty.rust()),
+        }
     } else {
         field.ty.rust()
     }

@@ -563,118 +563,132 @@ impl Event {
 
 /// Decodes `text` as an event of type `type_name`; `None` if the type is unknown.
 pub(crate) fn decode_known(type_name: &str, text: &str) -> Option<serde_json::Result<Event>> {
-    Some(match type_name {
-        "DeviceStateChanged" => {
-            serde_json::from_str(text).map(|e| Event::DeviceStateChanged(Box::new(e)))
+    Some(match (type_name.len(), type_name) {
+        (4, "Dial") => serde_json::from_str(text).map(|e| Event::Dial(Box::new(e))),
+        (9, "StasisEnd") => serde_json::from_str(text).map(|e| Event::StasisEnd(Box::new(e))),
+        (11, "CallClaimed") => serde_json::from_str(text).map(|e| Event::CallClaimed(Box::new(e))),
+        (11, "ChannelHold") => serde_json::from_str(text).map(|e| Event::ChannelHold(Box::new(e))),
+        (11, "StasisStart") => serde_json::from_str(text).map(|e| Event::StasisStart(Box::new(e))),
+        (12, "BridgeMerged") => {
+            serde_json::from_str(text).map(|e| Event::BridgeMerged(Box::new(e)))
         }
-        "PlaybackStarted" => {
-            serde_json::from_str(text).map(|e| Event::PlaybackStarted(Box::new(e)))
+        (12, "RESTResponse") => {
+            serde_json::from_str(text).map(|e| Event::RESTResponse(Box::new(e)))
         }
-        "PlaybackContinuing" => {
-            serde_json::from_str(text).map(|e| Event::PlaybackContinuing(Box::new(e)))
+        (13, "BridgeCreated") => {
+            serde_json::from_str(text).map(|e| Event::BridgeCreated(Box::new(e)))
         }
-        "PlaybackFinished" => {
-            serde_json::from_str(text).map(|e| Event::PlaybackFinished(Box::new(e)))
+        (13, "CallBroadcast") => {
+            serde_json::from_str(text).map(|e| Event::CallBroadcast(Box::new(e)))
         }
-        "RecordingStarted" => {
-            serde_json::from_str(text).map(|e| Event::RecordingStarted(Box::new(e)))
+        (13, "ChannelUnhold") => {
+            serde_json::from_str(text).map(|e| Event::ChannelUnhold(Box::new(e)))
         }
-        "RecordingFinished" => {
-            serde_json::from_str(text).map(|e| Event::RecordingFinished(Box::new(e)))
+        (13, "ChannelVarset") => {
+            serde_json::from_str(text).map(|e| Event::ChannelVarset(Box::new(e)))
         }
-        "RecordingFailed" => {
-            serde_json::from_str(text).map(|e| Event::RecordingFailed(Box::new(e)))
+        (14, "ChannelCreated") => {
+            serde_json::from_str(text).map(|e| Event::ChannelCreated(Box::new(e)))
         }
-        "ApplicationMoveFailed" => {
-            serde_json::from_str(text).map(|e| Event::ApplicationMoveFailed(Box::new(e)))
-        }
-        "ApplicationRegistered" => {
-            serde_json::from_str(text).map(|e| Event::ApplicationRegistered(Box::new(e)))
-        }
-        "ApplicationUnregistered" => {
-            serde_json::from_str(text).map(|e| Event::ApplicationUnregistered(Box::new(e)))
-        }
-        "ApplicationReplaced" => {
-            serde_json::from_str(text).map(|e| Event::ApplicationReplaced(Box::new(e)))
-        }
-        "BridgeCreated" => serde_json::from_str(text).map(|e| Event::BridgeCreated(Box::new(e))),
-        "BridgeDestroyed" => {
+        (15, "BridgeDestroyed") => {
             serde_json::from_str(text).map(|e| Event::BridgeDestroyed(Box::new(e)))
         }
-        "BridgeMerged" => serde_json::from_str(text).map(|e| Event::BridgeMerged(Box::new(e))),
-        "BridgeBlindTransfer" => {
-            serde_json::from_str(text).map(|e| Event::BridgeBlindTransfer(Box::new(e)))
-        }
-        "BridgeAttendedTransfer" => {
-            serde_json::from_str(text).map(|e| Event::BridgeAttendedTransfer(Box::new(e)))
-        }
-        "BridgeVideoSourceChanged" => {
-            serde_json::from_str(text).map(|e| Event::BridgeVideoSourceChanged(Box::new(e)))
-        }
-        "ChannelCreated" => serde_json::from_str(text).map(|e| Event::ChannelCreated(Box::new(e))),
-        "ChannelDestroyed" => {
-            serde_json::from_str(text).map(|e| Event::ChannelDestroyed(Box::new(e)))
-        }
-        "ChannelEnteredBridge" => {
-            serde_json::from_str(text).map(|e| Event::ChannelEnteredBridge(Box::new(e)))
-        }
-        "ChannelLeftBridge" => {
-            serde_json::from_str(text).map(|e| Event::ChannelLeftBridge(Box::new(e)))
-        }
-        "ChannelStateChange" => {
-            serde_json::from_str(text).map(|e| Event::ChannelStateChange(Box::new(e)))
-        }
-        "ChannelDtmfReceived" => {
-            serde_json::from_str(text).map(|e| Event::ChannelDtmfReceived(Box::new(e)))
-        }
-        "ChannelDialplan" => {
-            serde_json::from_str(text).map(|e| Event::ChannelDialplan(Box::new(e)))
-        }
-        "ChannelCallerId" => {
+        (15, "ChannelCallerId") => {
             serde_json::from_str(text).map(|e| Event::ChannelCallerId(Box::new(e)))
         }
-        "ChannelUserevent" => {
-            serde_json::from_str(text).map(|e| Event::ChannelUserevent(Box::new(e)))
+        (15, "ChannelDialplan") => {
+            serde_json::from_str(text).map(|e| Event::ChannelDialplan(Box::new(e)))
         }
-        "ChannelHangupRequest" => {
-            serde_json::from_str(text).map(|e| Event::ChannelHangupRequest(Box::new(e)))
-        }
-        "ChannelVarset" => serde_json::from_str(text).map(|e| Event::ChannelVarset(Box::new(e))),
-        "ChannelToneDetected" => {
-            serde_json::from_str(text).map(|e| Event::ChannelToneDetected(Box::new(e)))
-        }
-        "ChannelTalkingStarted" => {
-            serde_json::from_str(text).map(|e| Event::ChannelTalkingStarted(Box::new(e)))
-        }
-        "ChannelTalkingFinished" => {
-            serde_json::from_str(text).map(|e| Event::ChannelTalkingFinished(Box::new(e)))
-        }
-        "ChannelHold" => serde_json::from_str(text).map(|e| Event::ChannelHold(Box::new(e))),
-        "ChannelUnhold" => serde_json::from_str(text).map(|e| Event::ChannelUnhold(Box::new(e))),
-        "ContactStatusChange" => {
-            serde_json::from_str(text).map(|e| Event::ContactStatusChange(Box::new(e)))
-        }
-        "EndpointStateChange" => {
-            serde_json::from_str(text).map(|e| Event::EndpointStateChange(Box::new(e)))
-        }
-        "Dial" => serde_json::from_str(text).map(|e| Event::Dial(Box::new(e))),
-        "StasisEnd" => serde_json::from_str(text).map(|e| Event::StasisEnd(Box::new(e))),
-        "StasisStart" => serde_json::from_str(text).map(|e| Event::StasisStart(Box::new(e))),
-        "TextMessageReceived" => {
-            serde_json::from_str(text).map(|e| Event::TextMessageReceived(Box::new(e)))
-        }
-        "ChannelConnectedLine" => {
-            serde_json::from_str(text).map(|e| Event::ChannelConnectedLine(Box::new(e)))
-        }
-        "PeerStatusChange" => {
-            serde_json::from_str(text).map(|e| Event::PeerStatusChange(Box::new(e)))
-        }
-        "ChannelTransfer" => {
+        (15, "ChannelTransfer") => {
             serde_json::from_str(text).map(|e| Event::ChannelTransfer(Box::new(e)))
         }
-        "RESTResponse" => serde_json::from_str(text).map(|e| Event::RESTResponse(Box::new(e))),
-        "CallBroadcast" => serde_json::from_str(text).map(|e| Event::CallBroadcast(Box::new(e))),
-        "CallClaimed" => serde_json::from_str(text).map(|e| Event::CallClaimed(Box::new(e))),
+        (15, "PlaybackStarted") => {
+            serde_json::from_str(text).map(|e| Event::PlaybackStarted(Box::new(e)))
+        }
+        (15, "RecordingFailed") => {
+            serde_json::from_str(text).map(|e| Event::RecordingFailed(Box::new(e)))
+        }
+        (16, "ChannelDestroyed") => {
+            serde_json::from_str(text).map(|e| Event::ChannelDestroyed(Box::new(e)))
+        }
+        (16, "ChannelUserevent") => {
+            serde_json::from_str(text).map(|e| Event::ChannelUserevent(Box::new(e)))
+        }
+        (16, "PeerStatusChange") => {
+            serde_json::from_str(text).map(|e| Event::PeerStatusChange(Box::new(e)))
+        }
+        (16, "PlaybackFinished") => {
+            serde_json::from_str(text).map(|e| Event::PlaybackFinished(Box::new(e)))
+        }
+        (16, "RecordingStarted") => {
+            serde_json::from_str(text).map(|e| Event::RecordingStarted(Box::new(e)))
+        }
+        (17, "ChannelLeftBridge") => {
+            serde_json::from_str(text).map(|e| Event::ChannelLeftBridge(Box::new(e)))
+        }
+        (17, "RecordingFinished") => {
+            serde_json::from_str(text).map(|e| Event::RecordingFinished(Box::new(e)))
+        }
+        (18, "ChannelStateChange") => {
+            serde_json::from_str(text).map(|e| Event::ChannelStateChange(Box::new(e)))
+        }
+        (18, "DeviceStateChanged") => {
+            serde_json::from_str(text).map(|e| Event::DeviceStateChanged(Box::new(e)))
+        }
+        (18, "PlaybackContinuing") => {
+            serde_json::from_str(text).map(|e| Event::PlaybackContinuing(Box::new(e)))
+        }
+        (19, "ApplicationReplaced") => {
+            serde_json::from_str(text).map(|e| Event::ApplicationReplaced(Box::new(e)))
+        }
+        (19, "BridgeBlindTransfer") => {
+            serde_json::from_str(text).map(|e| Event::BridgeBlindTransfer(Box::new(e)))
+        }
+        (19, "ChannelDtmfReceived") => {
+            serde_json::from_str(text).map(|e| Event::ChannelDtmfReceived(Box::new(e)))
+        }
+        (19, "ChannelToneDetected") => {
+            serde_json::from_str(text).map(|e| Event::ChannelToneDetected(Box::new(e)))
+        }
+        (19, "ContactStatusChange") => {
+            serde_json::from_str(text).map(|e| Event::ContactStatusChange(Box::new(e)))
+        }
+        (19, "EndpointStateChange") => {
+            serde_json::from_str(text).map(|e| Event::EndpointStateChange(Box::new(e)))
+        }
+        (19, "TextMessageReceived") => {
+            serde_json::from_str(text).map(|e| Event::TextMessageReceived(Box::new(e)))
+        }
+        (20, "ChannelConnectedLine") => {
+            serde_json::from_str(text).map(|e| Event::ChannelConnectedLine(Box::new(e)))
+        }
+        (20, "ChannelEnteredBridge") => {
+            serde_json::from_str(text).map(|e| Event::ChannelEnteredBridge(Box::new(e)))
+        }
+        (20, "ChannelHangupRequest") => {
+            serde_json::from_str(text).map(|e| Event::ChannelHangupRequest(Box::new(e)))
+        }
+        (21, "ApplicationMoveFailed") => {
+            serde_json::from_str(text).map(|e| Event::ApplicationMoveFailed(Box::new(e)))
+        }
+        (21, "ApplicationRegistered") => {
+            serde_json::from_str(text).map(|e| Event::ApplicationRegistered(Box::new(e)))
+        }
+        (21, "ChannelTalkingStarted") => {
+            serde_json::from_str(text).map(|e| Event::ChannelTalkingStarted(Box::new(e)))
+        }
+        (22, "BridgeAttendedTransfer") => {
+            serde_json::from_str(text).map(|e| Event::BridgeAttendedTransfer(Box::new(e)))
+        }
+        (22, "ChannelTalkingFinished") => {
+            serde_json::from_str(text).map(|e| Event::ChannelTalkingFinished(Box::new(e)))
+        }
+        (23, "ApplicationUnregistered") => {
+            serde_json::from_str(text).map(|e| Event::ApplicationUnregistered(Box::new(e)))
+        }
+        (24, "BridgeVideoSourceChanged") => {
+            serde_json::from_str(text).map(|e| Event::BridgeVideoSourceChanged(Box::new(e)))
+        }
         _ => return None,
     })
 }

@@ -830,10 +830,10 @@ pub struct BridgeBlindTransfer {
     pub channel: crate::models::Channel,
     /// `replace_channel`: [`Channel`](crate::models::Channel) (spec type `Channel`), optional.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub replace_channel: Option<crate::models::Channel>,
+    pub replace_channel: Option<Box<crate::models::Channel>>,
     /// `transferee`: [`Channel`](crate::models::Channel) (spec type `Channel`), optional.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub transferee: Option<crate::models::Channel>,
+    pub transferee: Option<Box<crate::models::Channel>>,
     /// `exten`: string (spec type `string`), required.
     pub exten: String,
     /// `context`: string (spec type `string`), required.
@@ -844,7 +844,7 @@ pub struct BridgeBlindTransfer {
     pub is_external: bool,
     /// `bridge`: [`Bridge`](crate::models::Bridge) (spec type `Bridge`), optional.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub bridge: Option<crate::models::Bridge>,
+    pub bridge: Option<Box<crate::models::Bridge>>,
     /// `application`: [`ApplicationName`](crate::ids::ApplicationName) (spec type `string`), optional. Inherited from `Event`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub application: Option<crate::ids::ApplicationName>,
@@ -917,23 +917,23 @@ pub struct BridgeAttendedTransfer {
     pub transferer_second_leg: crate::models::Channel,
     /// `replace_channel`: [`Channel`](crate::models::Channel) (spec type `Channel`), optional.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub replace_channel: Option<crate::models::Channel>,
+    pub replace_channel: Option<Box<crate::models::Channel>>,
     /// `transferee`: [`Channel`](crate::models::Channel) (spec type `Channel`), optional.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub transferee: Option<crate::models::Channel>,
+    pub transferee: Option<Box<crate::models::Channel>>,
     /// `transfer_target`: [`Channel`](crate::models::Channel) (spec type `Channel`), optional.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub transfer_target: Option<crate::models::Channel>,
+    pub transfer_target: Option<Box<crate::models::Channel>>,
     /// `result`: string (spec type `string`), required.
     pub result: String,
     /// `is_external`: boolean (spec type `boolean`), required.
     pub is_external: bool,
     /// `transferer_first_leg_bridge`: [`Bridge`](crate::models::Bridge) (spec type `Bridge`), optional.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub transferer_first_leg_bridge: Option<crate::models::Bridge>,
+    pub transferer_first_leg_bridge: Option<Box<crate::models::Bridge>>,
     /// `transferer_second_leg_bridge`: [`Bridge`](crate::models::Bridge) (spec type `Bridge`), optional.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub transferer_second_leg_bridge: Option<crate::models::Bridge>,
+    pub transferer_second_leg_bridge: Option<Box<crate::models::Bridge>>,
     /// `destination_type`: string (spec type `string`), required.
     pub destination_type: String,
     /// `destination_bridge`: [`BridgeId`](crate::ids::BridgeId) (spec type `string`), optional.
@@ -944,16 +944,16 @@ pub struct BridgeAttendedTransfer {
     pub destination_application: Option<crate::ids::ApplicationName>,
     /// `destination_link_first_leg`: [`Channel`](crate::models::Channel) (spec type `Channel`), optional.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub destination_link_first_leg: Option<crate::models::Channel>,
+    pub destination_link_first_leg: Option<Box<crate::models::Channel>>,
     /// `destination_link_second_leg`: [`Channel`](crate::models::Channel) (spec type `Channel`), optional.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub destination_link_second_leg: Option<crate::models::Channel>,
+    pub destination_link_second_leg: Option<Box<crate::models::Channel>>,
     /// `destination_threeway_channel`: [`Channel`](crate::models::Channel) (spec type `Channel`), optional.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub destination_threeway_channel: Option<crate::models::Channel>,
+    pub destination_threeway_channel: Option<Box<crate::models::Channel>>,
     /// `destination_threeway_bridge`: [`Bridge`](crate::models::Bridge) (spec type `Bridge`), optional.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub destination_threeway_bridge: Option<crate::models::Bridge>,
+    pub destination_threeway_bridge: Option<Box<crate::models::Bridge>>,
     /// `application`: [`ApplicationName`](crate::ids::ApplicationName) (spec type `string`), optional. Inherited from `Event`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub application: Option<crate::ids::ApplicationName>,
@@ -1176,7 +1176,7 @@ pub struct ChannelEnteredBridge {
     pub bridge: crate::models::Bridge,
     /// `channel`: [`Channel`](crate::models::Channel) (spec type `Channel`), optional.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub channel: Option<crate::models::Channel>,
+    pub channel: Option<Box<crate::models::Channel>>,
     /// `application`: [`ApplicationName`](crate::ids::ApplicationName) (spec type `string`), optional. Inherited from `Event`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub application: Option<crate::ids::ApplicationName>,
@@ -1499,10 +1499,10 @@ pub struct ChannelUserevent {
     pub eventname: String,
     /// `channel`: [`Channel`](crate::models::Channel) (spec type `Channel`), optional.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub channel: Option<crate::models::Channel>,
+    pub channel: Option<Box<crate::models::Channel>>,
     /// `bridge`: [`Bridge`](crate::models::Bridge) (spec type `Bridge`), optional.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub bridge: Option<crate::models::Bridge>,
+    pub bridge: Option<Box<crate::models::Bridge>>,
     /// `endpoint`: [`Endpoint`](crate::models::Endpoint) (spec type `Endpoint`), optional.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub endpoint: Option<crate::models::Endpoint>,
@@ -1650,7 +1650,7 @@ pub struct ChannelVarset {
     pub value: String,
     /// `channel`: [`Channel`](crate::models::Channel) (spec type `Channel`), optional.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub channel: Option<crate::models::Channel>,
+    pub channel: Option<Box<crate::models::Channel>>,
     /// `application`: [`ApplicationName`](crate::ids::ApplicationName) (spec type `string`), optional. Inherited from `Event`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub application: Option<crate::ids::ApplicationName>,
@@ -2115,7 +2115,7 @@ impl serde::Serialize for EndpointStateChange {
 pub struct Dial {
     /// `caller`: [`Channel`](crate::models::Channel) (spec type `Channel`), optional.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub caller: Option<crate::models::Channel>,
+    pub caller: Option<Box<crate::models::Channel>>,
     /// `peer`: [`Channel`](crate::models::Channel) (spec type `Channel`), required.
     pub peer: crate::models::Channel,
     /// `forward`: string (spec type `string`), optional.
@@ -2123,7 +2123,7 @@ pub struct Dial {
     pub forward: Option<String>,
     /// `forwarded`: [`Channel`](crate::models::Channel) (spec type `Channel`), optional.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub forwarded: Option<crate::models::Channel>,
+    pub forwarded: Option<Box<crate::models::Channel>>,
     /// `dialstring`: string (spec type `string`), optional.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dialstring: Option<String>,
@@ -2253,7 +2253,7 @@ pub struct StasisStart {
     pub channel: crate::models::Channel,
     /// `replace_channel`: [`Channel`](crate::models::Channel) (spec type `Channel`), optional.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub replace_channel: Option<crate::models::Channel>,
+    pub replace_channel: Option<Box<crate::models::Channel>>,
     /// `application`: [`ApplicationName`](crate::ids::ApplicationName) (spec type `string`), optional. Inherited from `Event`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub application: Option<crate::ids::ApplicationName>,
@@ -2475,13 +2475,13 @@ pub struct ReferTo {
     pub requested_destination: crate::models::RequiredDestination,
     /// `destination_channel`: [`Channel`](crate::models::Channel) (spec type `Channel`), optional.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub destination_channel: Option<crate::models::Channel>,
+    pub destination_channel: Option<Box<crate::models::Channel>>,
     /// `connected_channel`: [`Channel`](crate::models::Channel) (spec type `Channel`), optional.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connected_channel: Option<crate::models::Channel>,
+    pub connected_channel: Option<Box<crate::models::Channel>>,
     /// `bridge`: [`Bridge`](crate::models::Bridge) (spec type `Bridge`), optional.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub bridge: Option<crate::models::Bridge>,
+    pub bridge: Option<Box<crate::models::Bridge>>,
 }
 
 /// The `ReferredBy` model of `events.json`.
@@ -2491,10 +2491,10 @@ pub struct ReferredBy {
     pub source_channel: crate::models::Channel,
     /// `connected_channel`: [`Channel`](crate::models::Channel) (spec type `Channel`), optional.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connected_channel: Option<crate::models::Channel>,
+    pub connected_channel: Option<Box<crate::models::Channel>>,
     /// `bridge`: [`Bridge`](crate::models::Bridge) (spec type `Bridge`), optional.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub bridge: Option<crate::models::Bridge>,
+    pub bridge: Option<Box<crate::models::Bridge>>,
 }
 
 /// The `RequiredDestination` model of `events.json`.
