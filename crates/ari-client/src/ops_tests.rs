@@ -200,6 +200,18 @@ fn bodies_follow_what_asterisk_reads() {
         filter.request().body,
         Some(json!({"allowed": [{"type": "StasisStart"}]}))
     );
+    let typed = client
+        .applications()
+        .filter("app")
+        .allowed(["StasisStart", "StasisEnd"])
+        .disallowed(["ChannelVarset"]);
+    assert_eq!(
+        typed.request().body,
+        Some(json!({
+            "allowed": [{"type": "StasisStart"}, {"type": "StasisEnd"}],
+            "disallowed": [{"type": "ChannelVarset"}]
+        }))
+    );
     let user = client
         .events_api()
         .user_event("score", "app")

@@ -80,6 +80,20 @@ pub(crate) fn string_map(
     )
 }
 
+/// Event types as an event filter's list: `[{"type": "StasisStart"}, ...]`.
+pub(crate) fn event_types(types: impl IntoIterator<Item = impl Into<String>>) -> Value {
+    Value::Array(
+        types
+            .into_iter()
+            .map(|t| {
+                let mut entry = Map::new();
+                entry.insert("type".to_owned(), Value::String(t.into()));
+                Value::Object(entry)
+            })
+            .collect(),
+    )
+}
+
 /// A value as JSON. The generated code calls this with models and raw JSON only, whose
 /// serialization cannot fail (string keys, no non-finite floats); `null` if it ever did.
 pub(crate) fn json<T: serde::Serialize>(value: &T) -> Value {

@@ -82,39 +82,28 @@ fn emit_resource(ir: &Ir, r: &ResourceIr) -> String {
     out
 }
 
-fn location(p: &ParamIr) -> &'static str {
-    match p.location {
-        Location::Path => "path",
-        Location::Query => "query",
-        Location::Body => "body",
-    }
-}
-
 fn param_doc(p: &ParamIr) -> String {
-    let mut doc = format!(
-        "`{}` ({}, `{}`{}): {}",
-        p.spec_name,
-        location(p),
-        p.data_type,
-        if matches!(p.ty, Ty::List(_)) && p.location != Location::Body {
-            ", comma-separated"
-        } else {
-            ""
-        },
-        p.ty.doc()
-    );
-    match (&p.ty, p.location) {
-        (Ty::StringMap, Location::Body) => {
-            write!(doc, ", sent as `{{\"{}\": {{...}}}}`", p.spec_name).ok();
+    let mut doc = match (p.location, &p.ty) {
+        (Location::Body, Ty::StringMap) => {
+            format!("body `{{\"{}\": {{...}}}}`: {}", p.spec_name, p.ty.doc())
         }
-        (Ty::List(_), Location::Body) => {
-            write!(doc, ", sent as `{{\"{}\": [...]}}`", p.spec_name).ok();
+        (Location::Body, Ty::List(_)) => {
+            format!("body `{{\"{}\": [...]}}`: {}", p.spec_name, p.ty.doc())
         }
-        (Ty::Json, Location::Body) => {
-            doc.push_str(", sent as the request body");
-        }
-        _ => {}
-    }
+        (Location::Body, _) => format!("the request body (`{}`): {}", p.spec_name, p.ty.doc()),
+        (location, Ty::List(inner)) => format!(
+            "{} parameter `{}`: list of {}, sent comma-separated",
+            location_name(location),
+            p.spec_name,
+            inner.doc()
+        ),
+        (location, ty) => format!(
+            "{} parameter `{}`: {}",
+            location_name(location),
+            p.spec_name,
+            ty.doc()
+        ),
+    };
     doc.push('.');
     if let Some(default) = &p.default {
         match &p.ty {
@@ -139,6 +128,14 @@ fn param_doc(p: &ParamIr) -> String {
     doc
 }
 
+fn location_name(location: Location) -> &'static str {
+    match location {
+        Location::Path => "path",
+        Location::Query => "query",
+        Location::Body => "body",
+    }
+}
+
 fn response_doc(op: &OpIr) -> String {
     match &op.response {
         Response::Empty => "Answers nothing (`()`).".to_owned(),
@@ -158,14 +155,13 @@ fn response_type(op: &OpIr) -> String {
 
 fn errors_doc(op: &OpIr) -> Option<String> {
     (!op.errors.is_empty()).then(|| {
-        format!(
-            "Documented errors: {}.",
-            op.errors
-                .iter()
-                .map(|(code, reason)| format!("`{code}` {}", reason.trim_end_matches('.')))
-                .collect::<Vec<_>>()
-                .join("; ")
-        )
+        let mut doc = String::from(
+            "Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):\n",
+        );
+        for (code, reason) in &op.errors {
+            writeln!(doc, "- `{code}`: {}", reason.trim_end_matches('.')).ok();
+        }
+        doc
     })
 }
 
@@ -267,13 +263,19 @@ fn path_expr(op: &OpIr) -> String {
 fn emit_method(out: &mut String, op: &OpIr) {
     let method = names::method_name(&op.resource, &op.nickname);
     let url = names::docs_url(&op.resource, &op.nickname);
-    let mut doc = format!(
-        "`{} {}` (`{}.{}`).\n",
+    let mut doc = String::new();
+    if let Some(summary) = names::summary(&op.resource, &op.nickname) {
+        writeln!(doc, "{summary}\n").ok();
+    }
+    writeln!(
+        doc,
+        "`{} {}` (`{}.{}`).",
         op.method.to_ascii_uppercase(),
         op.path,
         op.resource,
         op.nickname
-    );
+    )
+    .ok();
     if op.response == Response::WebSocket {
         let app = op
             .params
@@ -330,11 +332,11 @@ fn emit_method(out: &mut String, op: &OpIr) {
         }
         .ok();
     }
-    write!(doc, "\n{}", response_doc(op)).ok();
+    writeln!(doc, "\n{}", response_doc(op)).ok();
     if let Some(errors) = errors_doc(op) {
-        write!(doc, " {errors}").ok();
+        write!(doc, "\n{errors}").ok();
     }
-    write!(doc, "\n\n[Asterisk's documentation]({url})").ok();
+    write!(doc, "\n[Asterisk's documentation]({url})").ok();
     doc_lines(out, &doc);
     let args: Vec<String> = required
         .iter()
@@ -403,7 +405,7 @@ fn emit_builder(out: &mut String, op: &OpIr) {
     )
     .ok();
     for p in op.params.iter().filter(|p| !p.required) {
-        emit_setter(out, p);
+        emit_setter(out, op, p);
     }
     let call = match op.response {
         Response::Empty => "call_empty(req)".to_owned(),
@@ -427,9 +429,9 @@ fn emit_builder(out: &mut String, op: &OpIr) {
     .ok();
 }
 
-fn emit_setter(out: &mut String, p: &ParamIr) {
+fn emit_setter(out: &mut String, op: &OpIr, p: &ParamIr) {
     let name = &p.rust_name;
-    let doc = format!("Sets {}", param_doc(p));
+    let doc = format!("Sets the {}", param_doc(p));
     doc_lines(out, &doc);
     writeln!(
         out,
@@ -449,6 +451,20 @@ fn emit_setter(out: &mut String, p: &ParamIr) {
             spec = p.spec_name
         )
         .ok();
+    }
+    if p.location == Location::Body
+        && names::is_event_filter(&op.resource, &op.nickname, &p.spec_name)
+    {
+        for (setter, field) in [("allowed", "allowed"), ("disallowed", "disallowed")] {
+            writeln!(
+                out,
+                "/// Sets `{field}` of the filter to these event types: sends \
+                 `{{\"{field}\": [{{\"type\": ...}}, ...]}}`, keeping the rest of the filter.\n\
+                 pub fn {setter}(mut self, event_types: impl IntoIterator<Item = impl Into<String>>) -> Self {{\n\
+                 crate::params::set_body_field(&mut self.req.body, \"{field}\", crate::params::event_types(event_types));\nself\n}}\n"
+            )
+            .ok();
+        }
     }
     // One-at-a-time adders for body maps and lists.
     let singular = name.strip_suffix('s').unwrap_or(name);

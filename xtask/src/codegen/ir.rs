@@ -112,7 +112,6 @@ pub(crate) struct ParamIr {
     /// For `allowMultiple`, a `Ty::List`.
     pub(crate) ty: Ty,
     pub(crate) required: bool,
-    pub(crate) data_type: String,
     pub(crate) default: Option<String>,
     pub(crate) allowed: Option<AllowableValues>,
 }
@@ -322,7 +321,6 @@ impl Ir {
                             location,
                             ty,
                             required: p.required.unwrap_or(false),
-                            data_type: p.data_type.clone(),
                             default: p.default_value.as_ref().map(|v| match v {
                                 serde_json::Value::String(s) => s.clone(),
                                 other => other.to_string(),

@@ -317,3 +317,138 @@ pub(crate) fn event_channel_path(event: &str) -> Option<&'static [&'static str]>
 pub(crate) fn box_when_optional(model: &str) -> bool {
     matches!(model, "Channel" | "Bridge")
 }
+
+/// The body parameter that is an event filter (`{"allowed": [{"type": ...}], "disallowed":
+/// [...]}`): its builder also gets typed `allowed`/`disallowed` setters.
+pub(crate) fn is_event_filter(resource: &str, nickname: &str, param: &str) -> bool {
+    (resource, nickname, param) == ("applications", "filter", "filter")
+}
+
+/// A one-line summary of each operation, written for this crate (the spec's own prose is not
+/// copied). An operation missing here is documented by its method and path alone.
+pub(crate) fn summary(resource: &str, nickname: &str) -> Option<&'static str> {
+    Some(match (resource, nickname) {
+        ("applications", "list") => "Lists the Stasis applications.",
+        ("applications", "get") => "Gets one Stasis application.",
+        ("applications", "subscribe") => {
+            "Subscribes an application to the events of channels, bridges, endpoints or devices."
+        }
+        ("applications", "unsubscribe") => "Unsubscribes an application from event sources.",
+        ("applications", "filter") => "Sets which event types an application receives.",
+        ("asterisk", "getObject") => "Reads a dynamic configuration object.",
+        ("asterisk", "updateObject") => "Creates or updates a dynamic configuration object.",
+        ("asterisk", "deleteObject") => "Deletes a dynamic configuration object.",
+        ("asterisk", "getInfo") => "Asterisk's build, system, configuration and status.",
+        ("asterisk", "ping") => "Checks that Asterisk answers.",
+        ("asterisk", "listModules") => "Lists the loaded modules.",
+        ("asterisk", "getModule") => "Gets one module.",
+        ("asterisk", "loadModule") => "Loads a module.",
+        ("asterisk", "unloadModule") => "Unloads a module.",
+        ("asterisk", "reloadModule") => "Reloads a module.",
+        ("asterisk", "listLogChannels") => "Lists the log channels.",
+        ("asterisk", "addLog") => "Adds a log channel.",
+        ("asterisk", "deleteLog") => "Deletes a log channel.",
+        ("asterisk", "rotateLog") => "Rotates a log channel.",
+        ("asterisk", "getGlobalVar") => "Reads a global variable.",
+        ("asterisk", "setGlobalVar") => "Sets a global variable.",
+        ("bridges", "list") => "Lists the bridges.",
+        ("bridges", "create") => "Creates a bridge.",
+        ("bridges", "createWithId") => "Creates a bridge with an id chosen by the caller.",
+        ("bridges", "get") => "Gets one bridge.",
+        ("bridges", "destroy") => "Destroys a bridge.",
+        ("bridges", "getBridgeVar") => "Reads a bridge variable.",
+        ("bridges", "setBridgeVar") => "Sets a bridge variable.",
+        ("bridges", "getBridgeVars") => "Reads several bridge variables.",
+        ("bridges", "setBridgeVars") => "Sets several bridge variables.",
+        ("bridges", "addChannel") => "Adds channels to a bridge.",
+        ("bridges", "removeChannel") => "Removes channels from a bridge.",
+        ("bridges", "setVideoSource") => "Makes a channel the video source of a bridge.",
+        ("bridges", "clearVideoSource") => "Lets a bridge choose its video source again.",
+        ("bridges", "startMoh") => "Plays music on hold to a bridge.",
+        ("bridges", "stopMoh") => "Stops music on hold in a bridge.",
+        ("bridges", "play") => "Plays media to a bridge.",
+        ("bridges", "playWithId") => {
+            "Plays media to a bridge, with a playback id chosen by the caller."
+        }
+        ("bridges", "record") => "Records a bridge.",
+        ("channels", "list") => "Lists the active channels.",
+        ("channels", "originate") => "Creates a channel and dials an endpoint.",
+        ("channels", "create") => "Creates a channel without dialing it; dial it with `dial`.",
+        ("channels", "get") => "Gets one channel.",
+        ("channels", "originateWithId") => {
+            "Creates a channel with an id chosen by the caller and dials an endpoint."
+        }
+        ("channels", "hangup") => "Hangs up a channel.",
+        ("channels", "continueInDialplan") => "Sends a channel from Stasis back to the dialplan.",
+        ("channels", "move") => "Moves a channel to another Stasis application.",
+        ("channels", "redirect") => "Redirects a channel to another endpoint.",
+        ("channels", "answer") => "Answers a channel.",
+        ("channels", "ring") => "Indicates ringing to a channel.",
+        ("channels", "ringStop") => "Stops indicating ringing to a channel.",
+        ("channels", "progress") => "Indicates call progress to a channel.",
+        ("channels", "sendDTMF") => "Sends DTMF digits to a channel.",
+        ("channels", "mute") => "Mutes a channel.",
+        ("channels", "unmute") => "Unmutes a channel.",
+        ("channels", "hold") => "Puts a channel on hold.",
+        ("channels", "unhold") => "Takes a channel off hold.",
+        ("channels", "startMoh") => "Plays music on hold to a channel.",
+        ("channels", "stopMoh") => "Stops music on hold on a channel.",
+        ("channels", "startSilence") => "Plays silence to a channel.",
+        ("channels", "stopSilence") => "Stops playing silence to a channel.",
+        ("channels", "play") => "Plays media to a channel.",
+        ("channels", "playWithId") => {
+            "Plays media to a channel, with a playback id chosen by the caller."
+        }
+        ("channels", "record") => "Records a channel.",
+        ("channels", "getChannelVar") => "Reads a channel variable or dialplan function.",
+        ("channels", "setChannelVar") => "Sets a channel variable or dialplan function.",
+        ("channels", "getChannelVars") => "Reads several channel variables.",
+        ("channels", "setChannelVars") => "Sets several channel variables.",
+        ("channels", "snoopChannel") => "Creates a channel that spies on or whispers to a channel.",
+        ("channels", "snoopChannelWithId") => {
+            "Creates a snooping channel with an id chosen by the caller."
+        }
+        ("channels", "dial") => "Dials a channel made by `create`.",
+        ("channels", "rtpstatistics") => "The RTP statistics of a channel.",
+        ("channels", "externalMedia") => {
+            "Creates a channel exchanging media with an external server."
+        }
+        ("channels", "transfer_progress") => "Reports the progress of a REFER transfer.",
+        ("deviceStates", "list") => "Lists the device states controlled by ARI.",
+        ("deviceStates", "get") => "Gets the state of a device.",
+        ("deviceStates", "update") => "Sets the state of an ARI-controlled device, creating it.",
+        ("deviceStates", "delete") => "Deletes an ARI-controlled device state.",
+        ("endpoints", "list") => "Lists the endpoints.",
+        ("endpoints", "sendMessage") => "Sends a text message to a URI.",
+        ("endpoints", "refer") => "Sends a REFER to a URI.",
+        ("endpoints", "listByTech") => "Lists the endpoints of one technology.",
+        ("endpoints", "get") => "Gets one endpoint.",
+        ("endpoints", "sendMessageToEndpoint") => "Sends a text message to an endpoint.",
+        ("endpoints", "referToEndpoint") => "Sends a REFER to an endpoint.",
+        ("events", "eventWebsocket") => "Opens the event WebSocket.",
+        ("events", "userEvent") => "Raises a user event.",
+        ("events", "claimChannel") => "Claims a broadcast call for an application.",
+        ("mailboxes", "list") => "Lists the mailboxes.",
+        ("mailboxes", "get") => "Gets one mailbox.",
+        ("mailboxes", "update") => "Sets the message counts of a mailbox.",
+        ("mailboxes", "delete") => "Deletes a mailbox.",
+        ("playbacks", "get") => "Gets one playback.",
+        ("playbacks", "stop") => "Stops a playback.",
+        ("playbacks", "control") => "Pauses, resumes, restarts, rewinds or forwards a playback.",
+        ("recordings", "listStored") => "Lists the stored recordings.",
+        ("recordings", "getStored") => "Gets one stored recording.",
+        ("recordings", "deleteStored") => "Deletes a stored recording.",
+        ("recordings", "getStoredFile") => "Downloads the file of a stored recording.",
+        ("recordings", "copyStored") => "Copies a stored recording.",
+        ("recordings", "getLive") => "Gets one live recording.",
+        ("recordings", "cancel") => "Stops a live recording and discards it.",
+        ("recordings", "stop") => "Stops a live recording and keeps it.",
+        ("recordings", "pause") => "Pauses a live recording.",
+        ("recordings", "unpause") => "Resumes a paused live recording.",
+        ("recordings", "mute") => "Mutes a live recording.",
+        ("recordings", "unmute") => "Unmutes a live recording.",
+        ("sounds", "list") => "Lists the sounds.",
+        ("sounds", "get") => "Gets one sound.",
+        _ => return None,
+    })
+}

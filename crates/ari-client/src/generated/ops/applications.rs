@@ -18,6 +18,8 @@ impl crate::Client {
 }
 
 impl<'a> Applications<'a> {
+    /// Lists the Stasis applications.
+    ///
     /// `GET /applications` (`applications.list`).
     ///
     /// Answers list of [`Application`](crate::models::Application) (`List[Application]`).
@@ -37,12 +39,17 @@ impl<'a> Applications<'a> {
         }
     }
 
+    /// Gets one Stasis application.
+    ///
     /// `GET /applications/{applicationName}` (`applications.get`).
     ///
     /// Required parameters:
-    /// - `application_name`: `applicationName` (path, `string`): [`ApplicationName`](crate::ids::ApplicationName).
+    /// - `application_name`: path parameter `applicationName`: [`ApplicationName`](crate::ids::ApplicationName).
     ///
-    /// Answers [`Application`](crate::models::Application) (`Application`). Documented errors: `404` Application does not exist.
+    /// Answers [`Application`](crate::models::Application) (`Application`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `404`: Application does not exist
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Applications_REST_API/#get)
     pub fn get(&self, application_name: impl Into<crate::ids::ApplicationName>) -> GetRequest<'a> {
@@ -63,13 +70,20 @@ impl<'a> Applications<'a> {
         }
     }
 
+    /// Subscribes an application to the events of channels, bridges, endpoints or devices.
+    ///
     /// `POST /applications/{applicationName}/subscription` (`applications.subscribe`).
     ///
     /// Required parameters:
-    /// - `application_name`: `applicationName` (path, `string`): [`ApplicationName`](crate::ids::ApplicationName).
-    /// - `event_source`: `eventSource` (query, `string`, comma-separated): list of string.
+    /// - `application_name`: path parameter `applicationName`: [`ApplicationName`](crate::ids::ApplicationName).
+    /// - `event_source`: query parameter `eventSource`: list of string, sent comma-separated.
     ///
-    /// Answers [`Application`](crate::models::Application) (`Application`). Documented errors: `400` Missing parameter; `404` Application does not exist; `422` Event source does not exist.
+    /// Answers [`Application`](crate::models::Application) (`Application`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `400`: Missing parameter
+    /// - `404`: Application does not exist
+    /// - `422`: Event source does not exist
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Applications_REST_API/#subscribe)
     pub fn subscribe(
@@ -107,13 +121,21 @@ impl<'a> Applications<'a> {
         }
     }
 
+    /// Unsubscribes an application from event sources.
+    ///
     /// `DELETE /applications/{applicationName}/subscription` (`applications.unsubscribe`).
     ///
     /// Required parameters:
-    /// - `application_name`: `applicationName` (path, `string`): [`ApplicationName`](crate::ids::ApplicationName).
-    /// - `event_source`: `eventSource` (query, `string`, comma-separated): list of string.
+    /// - `application_name`: path parameter `applicationName`: [`ApplicationName`](crate::ids::ApplicationName).
+    /// - `event_source`: query parameter `eventSource`: list of string, sent comma-separated.
     ///
-    /// Answers [`Application`](crate::models::Application) (`Application`). Documented errors: `400` Missing parameter; event source scheme not recognized; `404` Application does not exist; `409` Application not subscribed to event source; `422` Event source does not exist.
+    /// Answers [`Application`](crate::models::Application) (`Application`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `400`: Missing parameter; event source scheme not recognized
+    /// - `404`: Application does not exist
+    /// - `409`: Application not subscribed to event source
+    /// - `422`: Event source does not exist
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Applications_REST_API/#unsubscribe)
     pub fn unsubscribe(
@@ -155,14 +177,20 @@ impl<'a> Applications<'a> {
         }
     }
 
+    /// Sets which event types an application receives.
+    ///
     /// `PUT /applications/{applicationName}/eventFilter` (`applications.filter`).
     ///
     /// Required parameters:
-    /// - `application_name`: `applicationName` (path, `string`): [`ApplicationName`](crate::ids::ApplicationName).
+    /// - `application_name`: path parameter `applicationName`: [`ApplicationName`](crate::ids::ApplicationName).
     ///
     /// The optional parameter is set on the returned [`FilterRequest`].
     ///
-    /// Answers [`Application`](crate::models::Application) (`Application`). Documented errors: `400` Bad request; `404` Application does not exist.
+    /// Answers [`Application`](crate::models::Application) (`Application`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `400`: Bad request
+    /// - `404`: Application does not exist
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Applications_REST_API/#filter)
     pub fn filter(
@@ -336,9 +364,29 @@ pub struct FilterRequest<'a> {
 }
 
 impl<'a> FilterRequest<'a> {
-    /// Sets `filter` (body, `object`): JSON, sent as the request body.
+    /// Sets the the request body (`filter`): JSON.
     pub fn filter(mut self, filter: serde_json::Value) -> Self {
         self.req.body = Some(crate::params::json(&filter));
+        self
+    }
+
+    /// Sets `allowed` of the filter to these event types: sends `{"allowed": [{"type": ...}, ...]}`, keeping the rest of the filter.
+    pub fn allowed(mut self, event_types: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        crate::params::set_body_field(
+            &mut self.req.body,
+            "allowed",
+            crate::params::event_types(event_types),
+        );
+        self
+    }
+
+    /// Sets `disallowed` of the filter to these event types: sends `{"disallowed": [{"type": ...}, ...]}`, keeping the rest of the filter.
+    pub fn disallowed(mut self, event_types: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        crate::params::set_body_field(
+            &mut self.req.body,
+            "disallowed",
+            crate::params::event_types(event_types),
+        );
         self
     }
 

@@ -18,14 +18,19 @@ impl crate::Client {
 }
 
 impl<'a> Asterisk<'a> {
+    /// Reads a dynamic configuration object.
+    ///
     /// `GET /asterisk/config/dynamic/{configClass}/{objectType}/{id}` (`asterisk.getObject`).
     ///
     /// Required parameters:
-    /// - `config_class`: `configClass` (path, `string`): string.
-    /// - `object_type`: `objectType` (path, `string`): string.
-    /// - `id`: `id` (path, `string`): string.
+    /// - `config_class`: path parameter `configClass`: string.
+    /// - `object_type`: path parameter `objectType`: string.
+    /// - `id`: path parameter `id`: string.
     ///
-    /// Answers list of [`ConfigTuple`](crate::models::ConfigTuple) (`List[ConfigTuple]`). Documented errors: `404` {configClass|objectType|id} not found.
+    /// Answers list of [`ConfigTuple`](crate::models::ConfigTuple) (`List[ConfigTuple]`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `404`: {configClass|objectType|id} not found
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_API/#getobject)
     pub fn get_object(
@@ -55,16 +60,23 @@ impl<'a> Asterisk<'a> {
         }
     }
 
+    /// Creates or updates a dynamic configuration object.
+    ///
     /// `PUT /asterisk/config/dynamic/{configClass}/{objectType}/{id}` (`asterisk.updateObject`).
     ///
     /// Required parameters:
-    /// - `config_class`: `configClass` (path, `string`): string.
-    /// - `object_type`: `objectType` (path, `string`): string.
-    /// - `id`: `id` (path, `string`): string.
+    /// - `config_class`: path parameter `configClass`: string.
+    /// - `object_type`: path parameter `objectType`: string.
+    /// - `id`: path parameter `id`: string.
     ///
     /// The optional parameter is set on the returned [`UpdateObjectRequest`].
     ///
-    /// Answers list of [`ConfigTuple`](crate::models::ConfigTuple) (`List[ConfigTuple]`). Documented errors: `400` Bad request body; `403` Could not create or update object; `404` {configClass|objectType} not found.
+    /// Answers list of [`ConfigTuple`](crate::models::ConfigTuple) (`List[ConfigTuple]`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `400`: Bad request body
+    /// - `403`: Could not create or update object
+    /// - `404`: {configClass|objectType} not found
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_API/#updateobject)
     pub fn update_object(
@@ -98,14 +110,20 @@ impl<'a> Asterisk<'a> {
         }
     }
 
+    /// Deletes a dynamic configuration object.
+    ///
     /// `DELETE /asterisk/config/dynamic/{configClass}/{objectType}/{id}` (`asterisk.deleteObject`).
     ///
     /// Required parameters:
-    /// - `config_class`: `configClass` (path, `string`): string.
-    /// - `object_type`: `objectType` (path, `string`): string.
-    /// - `id`: `id` (path, `string`): string.
+    /// - `config_class`: path parameter `configClass`: string.
+    /// - `object_type`: path parameter `objectType`: string.
+    /// - `id`: path parameter `id`: string.
     ///
-    /// Answers nothing (`()`). Documented errors: `403` Could not delete object; `404` {configClass|objectType|id} not found.
+    /// Answers nothing (`()`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `403`: Could not delete object
+    /// - `404`: {configClass|objectType|id} not found
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_API/#deleteobject)
     pub fn delete_object(
@@ -138,6 +156,8 @@ impl<'a> Asterisk<'a> {
         }
     }
 
+    /// Asterisk's build, system, configuration and status.
+    ///
     /// `GET /asterisk/info` (`asterisk.getInfo`).
     ///
     /// The optional parameter is set on the returned [`GetInfoRequest`].
@@ -159,6 +179,8 @@ impl<'a> Asterisk<'a> {
         }
     }
 
+    /// Checks that Asterisk answers.
+    ///
     /// `GET /asterisk/ping` (`asterisk.ping`).
     ///
     /// Answers [`AsteriskPing`](crate::models::AsteriskPing) (`AsteriskPing`).
@@ -178,6 +200,8 @@ impl<'a> Asterisk<'a> {
         }
     }
 
+    /// Lists the loaded modules.
+    ///
     /// `GET /asterisk/modules` (`asterisk.listModules`).
     ///
     /// Answers list of [`Module`](crate::models::Module) (`List[Module]`).
@@ -197,12 +221,18 @@ impl<'a> Asterisk<'a> {
         }
     }
 
+    /// Gets one module.
+    ///
     /// `GET /asterisk/modules/{moduleName}` (`asterisk.getModule`).
     ///
     /// Required parameters:
-    /// - `module_name`: `moduleName` (path, `string`): [`ModuleName`](crate::ids::ModuleName).
+    /// - `module_name`: path parameter `moduleName`: [`ModuleName`](crate::ids::ModuleName).
     ///
-    /// Answers [`Module`](crate::models::Module) (`Module`). Documented errors: `404` Module could not be found in running modules; `409` Module information could not be retrieved.
+    /// Answers [`Module`](crate::models::Module) (`Module`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `404`: Module could not be found in running modules
+    /// - `409`: Module information could not be retrieved
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_API/#getmodule)
     pub fn get_module(
@@ -229,12 +259,17 @@ impl<'a> Asterisk<'a> {
         }
     }
 
+    /// Loads a module.
+    ///
     /// `POST /asterisk/modules/{moduleName}` (`asterisk.loadModule`).
     ///
     /// Required parameters:
-    /// - `module_name`: `moduleName` (path, `string`): [`ModuleName`](crate::ids::ModuleName).
+    /// - `module_name`: path parameter `moduleName`: [`ModuleName`](crate::ids::ModuleName).
     ///
-    /// Answers nothing (`()`). Documented errors: `409` Module could not be loaded.
+    /// Answers nothing (`()`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `409`: Module could not be loaded
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_API/#loadmodule)
     pub fn load_module(
@@ -258,12 +293,18 @@ impl<'a> Asterisk<'a> {
         }
     }
 
+    /// Unloads a module.
+    ///
     /// `DELETE /asterisk/modules/{moduleName}` (`asterisk.unloadModule`).
     ///
     /// Required parameters:
-    /// - `module_name`: `moduleName` (path, `string`): [`ModuleName`](crate::ids::ModuleName).
+    /// - `module_name`: path parameter `moduleName`: [`ModuleName`](crate::ids::ModuleName).
     ///
-    /// Answers nothing (`()`). Documented errors: `404` Module not found in running modules; `409` Module could not be unloaded.
+    /// Answers nothing (`()`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `404`: Module not found in running modules
+    /// - `409`: Module could not be unloaded
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_API/#unloadmodule)
     pub fn unload_module(
@@ -290,12 +331,18 @@ impl<'a> Asterisk<'a> {
         }
     }
 
+    /// Reloads a module.
+    ///
     /// `PUT /asterisk/modules/{moduleName}` (`asterisk.reloadModule`).
     ///
     /// Required parameters:
-    /// - `module_name`: `moduleName` (path, `string`): [`ModuleName`](crate::ids::ModuleName).
+    /// - `module_name`: path parameter `moduleName`: [`ModuleName`](crate::ids::ModuleName).
     ///
-    /// Answers nothing (`()`). Documented errors: `404` Module not found in running modules; `409` Module could not be reloaded.
+    /// Answers nothing (`()`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `404`: Module not found in running modules
+    /// - `409`: Module could not be reloaded
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_API/#reloadmodule)
     pub fn reload_module(
@@ -322,6 +369,8 @@ impl<'a> Asterisk<'a> {
         }
     }
 
+    /// Lists the log channels.
+    ///
     /// `GET /asterisk/logging` (`asterisk.listLogChannels`).
     ///
     /// Answers list of [`LogChannel`](crate::models::LogChannel) (`List[LogChannel]`).
@@ -341,13 +390,19 @@ impl<'a> Asterisk<'a> {
         }
     }
 
+    /// Adds a log channel.
+    ///
     /// `POST /asterisk/logging/{logChannelName}` (`asterisk.addLog`).
     ///
     /// Required parameters:
-    /// - `log_channel_name`: `logChannelName` (path, `string`): [`LogChannelName`](crate::ids::LogChannelName).
-    /// - `configuration`: `configuration` (query, `string`): string.
+    /// - `log_channel_name`: path parameter `logChannelName`: [`LogChannelName`](crate::ids::LogChannelName).
+    /// - `configuration`: query parameter `configuration`: string.
     ///
-    /// Answers nothing (`()`). Documented errors: `400` Bad request body; `409` Log channel could not be created.
+    /// Answers nothing (`()`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `400`: Bad request body
+    /// - `409`: Log channel could not be created
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_API/#addlog)
     pub fn add_log(
@@ -380,12 +435,17 @@ impl<'a> Asterisk<'a> {
         }
     }
 
+    /// Deletes a log channel.
+    ///
     /// `DELETE /asterisk/logging/{logChannelName}` (`asterisk.deleteLog`).
     ///
     /// Required parameters:
-    /// - `log_channel_name`: `logChannelName` (path, `string`): [`LogChannelName`](crate::ids::LogChannelName).
+    /// - `log_channel_name`: path parameter `logChannelName`: [`LogChannelName`](crate::ids::LogChannelName).
     ///
-    /// Answers nothing (`()`). Documented errors: `404` Log channel does not exist.
+    /// Answers nothing (`()`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `404`: Log channel does not exist
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_API/#deletelog)
     pub fn delete_log(
@@ -409,12 +469,17 @@ impl<'a> Asterisk<'a> {
         }
     }
 
+    /// Rotates a log channel.
+    ///
     /// `PUT /asterisk/logging/{logChannelName}/rotate` (`asterisk.rotateLog`).
     ///
     /// Required parameters:
-    /// - `log_channel_name`: `logChannelName` (path, `string`): [`LogChannelName`](crate::ids::LogChannelName).
+    /// - `log_channel_name`: path parameter `logChannelName`: [`LogChannelName`](crate::ids::LogChannelName).
     ///
-    /// Answers nothing (`()`). Documented errors: `404` Log channel does not exist.
+    /// Answers nothing (`()`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `404`: Log channel does not exist
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_API/#rotatelog)
     pub fn rotate_log(
@@ -438,12 +503,17 @@ impl<'a> Asterisk<'a> {
         }
     }
 
+    /// Reads a global variable.
+    ///
     /// `GET /asterisk/variable` (`asterisk.getGlobalVar`).
     ///
     /// Required parameters:
-    /// - `variable`: `variable` (query, `string`): string.
+    /// - `variable`: query parameter `variable`: string.
     ///
-    /// Answers [`Variable`](crate::models::Variable) (`Variable`). Documented errors: `400` Missing variable parameter.
+    /// Answers [`Variable`](crate::models::Variable) (`Variable`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `400`: Missing variable parameter
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_API/#getglobalvar)
     pub fn get_global_var(&self, variable: impl Into<String>) -> GetGlobalVarRequest<'a> {
@@ -461,14 +531,19 @@ impl<'a> Asterisk<'a> {
         }
     }
 
+    /// Sets a global variable.
+    ///
     /// `POST /asterisk/variable` (`asterisk.setGlobalVar`).
     ///
     /// Required parameters:
-    /// - `variable`: `variable` (query, `string`): string.
+    /// - `variable`: query parameter `variable`: string.
     ///
     /// The optional parameter is set on the returned [`SetGlobalVarRequest`].
     ///
-    /// Answers nothing (`()`). Documented errors: `400` Missing variable parameter.
+    /// Answers nothing (`()`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `400`: Missing variable parameter
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_API/#setglobalvar)
     pub fn set_global_var(&self, variable: impl Into<String>) -> SetGlobalVarRequest<'a> {
@@ -534,7 +609,7 @@ pub struct UpdateObjectRequest<'a> {
 }
 
 impl<'a> UpdateObjectRequest<'a> {
-    /// Sets `fields` (body, `containers`): list of [`ConfigTuple`](crate::models::ConfigTuple), sent as `{"fields": [...]}`.
+    /// Sets the body `{"fields": [...]}`: list of [`ConfigTuple`](crate::models::ConfigTuple).
     pub fn fields(
         mut self,
         fields: impl IntoIterator<Item = impl Into<crate::models::ConfigTuple>>,
@@ -632,7 +707,7 @@ pub struct GetInfoRequest<'a> {
 }
 
 impl<'a> GetInfoRequest<'a> {
-    /// Sets `only` (query, `string`, comma-separated): list of [`AsteriskInfoSection`](crate::models::AsteriskInfoSection). Allowed values: `build`, `system`, `config`, `status`.
+    /// Sets the query parameter `only`: list of [`AsteriskInfoSection`](crate::models::AsteriskInfoSection), sent comma-separated. Allowed values: `build`, `system`, `config`, `status`.
     pub fn only(
         mut self,
         only: impl IntoIterator<Item = impl Into<crate::models::AsteriskInfoSection>>,
@@ -1062,7 +1137,7 @@ pub struct SetGlobalVarRequest<'a> {
 }
 
 impl<'a> SetGlobalVarRequest<'a> {
-    /// Sets `value` (query, `string`): string.
+    /// Sets the query parameter `value`: string.
     pub fn value(mut self, value: impl Into<String>) -> Self {
         crate::params::set_query(&mut self.req.query, "value", Into::<String>::into(value));
         self

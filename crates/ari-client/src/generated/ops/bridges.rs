@@ -18,6 +18,8 @@ impl crate::Client {
 }
 
 impl<'a> Bridges<'a> {
+    /// Lists the bridges.
+    ///
     /// `GET /bridges` (`bridges.list`).
     ///
     /// Answers list of [`Bridge`](crate::models::Bridge) (`List[Bridge]`).
@@ -37,11 +39,16 @@ impl<'a> Bridges<'a> {
         }
     }
 
+    /// Creates a bridge.
+    ///
     /// `POST /bridges` (`bridges.create`).
     ///
     /// The 4 optional parameters are set on the returned [`CreateRequest`].
     ///
-    /// Answers [`Bridge`](crate::models::Bridge) (`Bridge`). Documented errors: `409` Bridge with the same bridgeId already exists.
+    /// Answers [`Bridge`](crate::models::Bridge) (`Bridge`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `409`: Bridge with the same bridgeId already exists
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Bridges_REST_API/#create)
     pub fn create(&self) -> CreateRequest<'a> {
@@ -58,14 +65,19 @@ impl<'a> Bridges<'a> {
         }
     }
 
+    /// Creates a bridge with an id chosen by the caller.
+    ///
     /// `POST /bridges/{bridgeId}` (`bridges.createWithId`).
     ///
     /// Required parameters:
-    /// - `bridge_id`: `bridgeId` (path, `string`): [`BridgeId`](crate::ids::BridgeId).
+    /// - `bridge_id`: path parameter `bridgeId`: [`BridgeId`](crate::ids::BridgeId).
     ///
     /// The 3 optional parameters are set on the returned [`CreateWithIdRequest`].
     ///
-    /// Answers [`Bridge`](crate::models::Bridge) (`Bridge`). Documented errors: `409` Bridge with the same bridgeId already exists.
+    /// Answers [`Bridge`](crate::models::Bridge) (`Bridge`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `409`: Bridge with the same bridgeId already exists
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Bridges_REST_API/#createwithid)
     pub fn create_with_id(
@@ -89,12 +101,17 @@ impl<'a> Bridges<'a> {
         }
     }
 
+    /// Gets one bridge.
+    ///
     /// `GET /bridges/{bridgeId}` (`bridges.get`).
     ///
     /// Required parameters:
-    /// - `bridge_id`: `bridgeId` (path, `string`): [`BridgeId`](crate::ids::BridgeId).
+    /// - `bridge_id`: path parameter `bridgeId`: [`BridgeId`](crate::ids::BridgeId).
     ///
-    /// Answers [`Bridge`](crate::models::Bridge) (`Bridge`). Documented errors: `404` Bridge not found.
+    /// Answers [`Bridge`](crate::models::Bridge) (`Bridge`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `404`: Bridge not found
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Bridges_REST_API/#get)
     pub fn get(&self, bridge_id: impl Into<crate::ids::BridgeId>) -> GetRequest<'a> {
@@ -115,12 +132,17 @@ impl<'a> Bridges<'a> {
         }
     }
 
+    /// Destroys a bridge.
+    ///
     /// `DELETE /bridges/{bridgeId}` (`bridges.destroy`).
     ///
     /// Required parameters:
-    /// - `bridge_id`: `bridgeId` (path, `string`): [`BridgeId`](crate::ids::BridgeId).
+    /// - `bridge_id`: path parameter `bridgeId`: [`BridgeId`](crate::ids::BridgeId).
     ///
-    /// Answers nothing (`()`). Documented errors: `404` Bridge not found.
+    /// Answers nothing (`()`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `404`: Bridge not found
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Bridges_REST_API/#destroy)
     pub fn destroy(&self, bridge_id: impl Into<crate::ids::BridgeId>) -> DestroyRequest<'a> {
@@ -141,13 +163,20 @@ impl<'a> Bridges<'a> {
         }
     }
 
+    /// Reads a bridge variable.
+    ///
     /// `GET /bridges/{bridgeId}/variable` (`bridges.getBridgeVar`).
     ///
     /// Required parameters:
-    /// - `bridge_id`: `bridgeId` (path, `string`): [`BridgeId`](crate::ids::BridgeId).
-    /// - `variable`: `variable` (query, `string`): string.
+    /// - `bridge_id`: path parameter `bridgeId`: [`BridgeId`](crate::ids::BridgeId).
+    /// - `variable`: query parameter `variable`: string.
     ///
-    /// Answers [`Variable`](crate::models::Variable) (`Variable`). Documented errors: `400` Missing variable parameter; `404` Bridge or variable not found; `409` Bridge not in a Stasis application.
+    /// Answers [`Variable`](crate::models::Variable) (`Variable`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `400`: Missing variable parameter
+    /// - `404`: Bridge or variable not found
+    /// - `409`: Bridge not in a Stasis application
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Bridges_REST_API/#getbridgevar)
     pub fn get_bridge_var(
@@ -177,15 +206,22 @@ impl<'a> Bridges<'a> {
         }
     }
 
+    /// Sets a bridge variable.
+    ///
     /// `POST /bridges/{bridgeId}/variable` (`bridges.setBridgeVar`).
     ///
     /// Required parameters:
-    /// - `bridge_id`: `bridgeId` (path, `string`): [`BridgeId`](crate::ids::BridgeId).
-    /// - `variable`: `variable` (query, `string`): string.
+    /// - `bridge_id`: path parameter `bridgeId`: [`BridgeId`](crate::ids::BridgeId).
+    /// - `variable`: query parameter `variable`: string.
     ///
     /// The 2 optional parameters are set on the returned [`SetBridgeVarRequest`].
     ///
-    /// Answers nothing (`()`). Documented errors: `400` Missing variable parameter; `404` Bridge not found; `409` Bridge not in a Stasis application.
+    /// Answers nothing (`()`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `400`: Missing variable parameter
+    /// - `404`: Bridge not found
+    /// - `409`: Bridge not in a Stasis application
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Bridges_REST_API/#setbridgevar)
     pub fn set_bridge_var(
@@ -215,13 +251,20 @@ impl<'a> Bridges<'a> {
         }
     }
 
+    /// Reads several bridge variables.
+    ///
     /// `GET /bridges/{bridgeId}/variables` (`bridges.getBridgeVars`).
     ///
     /// Required parameters:
-    /// - `bridge_id`: `bridgeId` (path, `string`): [`BridgeId`](crate::ids::BridgeId).
-    /// - `variables`: `variables` (query, `string`, comma-separated): list of string.
+    /// - `bridge_id`: path parameter `bridgeId`: [`BridgeId`](crate::ids::BridgeId).
+    /// - `variables`: query parameter `variables`: list of string, sent comma-separated.
     ///
-    /// Answers [`Variables`](crate::models::Variables) (`Variables`). Documented errors: `400` Missing variables parameter; `404` Bridge or variable not found; `409` Bridge not in a Stasis application.
+    /// Answers [`Variables`](crate::models::Variables) (`Variables`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `400`: Missing variables parameter
+    /// - `404`: Bridge or variable not found
+    /// - `409`: Bridge not in a Stasis application
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Bridges_REST_API/#getbridgevars)
     pub fn get_bridge_vars(
@@ -259,13 +302,20 @@ impl<'a> Bridges<'a> {
         }
     }
 
+    /// Sets several bridge variables.
+    ///
     /// `POST /bridges/{bridgeId}/variables` (`bridges.setBridgeVars`).
     ///
     /// Required parameters:
-    /// - `bridge_id`: `bridgeId` (path, `string`): [`BridgeId`](crate::ids::BridgeId).
-    /// - `variables`: `variables` (body, `containers`): map of strings, sent as `{"variables": {...}}`.
+    /// - `bridge_id`: path parameter `bridgeId`: [`BridgeId`](crate::ids::BridgeId).
+    /// - `variables`: body `{"variables": {...}}`: map of strings.
     ///
-    /// Answers nothing (`()`). Documented errors: `400` Missing variables parameter; `404` Bridge not found; `409` Bridge not in a Stasis application.
+    /// Answers nothing (`()`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `400`: Missing variables parameter
+    /// - `404`: Bridge not found
+    /// - `409`: Bridge not in a Stasis application
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Bridges_REST_API/#setbridgevars)
     pub fn set_bridge_vars(
@@ -299,15 +349,23 @@ impl<'a> Bridges<'a> {
         }
     }
 
+    /// Adds channels to a bridge.
+    ///
     /// `POST /bridges/{bridgeId}/addChannel` (`bridges.addChannel`).
     ///
     /// Required parameters:
-    /// - `bridge_id`: `bridgeId` (path, `string`): [`BridgeId`](crate::ids::BridgeId).
-    /// - `channel`: `channel` (query, `string`, comma-separated): list of [`ChannelId`](crate::ids::ChannelId).
+    /// - `bridge_id`: path parameter `bridgeId`: [`BridgeId`](crate::ids::BridgeId).
+    /// - `channel`: query parameter `channel`: list of [`ChannelId`](crate::ids::ChannelId), sent comma-separated.
     ///
     /// The 4 optional parameters are set on the returned [`AddChannelRequest`].
     ///
-    /// Answers nothing (`()`). Documented errors: `400` Channel not found; `404` Bridge not found; `409` Bridge not in Stasis application; Channel currently recording; `422` Channel not in Stasis application.
+    /// Answers nothing (`()`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `400`: Channel not found
+    /// - `404`: Bridge not found
+    /// - `409`: Bridge not in Stasis application; Channel currently recording
+    /// - `422`: Channel not in Stasis application
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Bridges_REST_API/#addchannel)
     pub fn add_channel(
@@ -349,13 +407,21 @@ impl<'a> Bridges<'a> {
         }
     }
 
+    /// Removes channels from a bridge.
+    ///
     /// `POST /bridges/{bridgeId}/removeChannel` (`bridges.removeChannel`).
     ///
     /// Required parameters:
-    /// - `bridge_id`: `bridgeId` (path, `string`): [`BridgeId`](crate::ids::BridgeId).
-    /// - `channel`: `channel` (query, `string`, comma-separated): list of [`ChannelId`](crate::ids::ChannelId).
+    /// - `bridge_id`: path parameter `bridgeId`: [`BridgeId`](crate::ids::BridgeId).
+    /// - `channel`: query parameter `channel`: list of [`ChannelId`](crate::ids::ChannelId), sent comma-separated.
     ///
-    /// Answers nothing (`()`). Documented errors: `400` Channel not found; `404` Bridge not found; `409` Bridge not in Stasis application; `422` Channel not in this bridge.
+    /// Answers nothing (`()`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `400`: Channel not found
+    /// - `404`: Bridge not found
+    /// - `409`: Bridge not in Stasis application
+    /// - `422`: Channel not in this bridge
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Bridges_REST_API/#removechannel)
     pub fn remove_channel(
@@ -394,13 +460,20 @@ impl<'a> Bridges<'a> {
         }
     }
 
+    /// Makes a channel the video source of a bridge.
+    ///
     /// `POST /bridges/{bridgeId}/videoSource/{channelId}` (`bridges.setVideoSource`).
     ///
     /// Required parameters:
-    /// - `bridge_id`: `bridgeId` (path, `string`): [`BridgeId`](crate::ids::BridgeId).
-    /// - `channel_id`: `channelId` (path, `string`): [`ChannelId`](crate::ids::ChannelId).
+    /// - `bridge_id`: path parameter `bridgeId`: [`BridgeId`](crate::ids::BridgeId).
+    /// - `channel_id`: path parameter `channelId`: [`ChannelId`](crate::ids::ChannelId).
     ///
-    /// Answers nothing (`()`). Documented errors: `404` Bridge or Channel not found; `409` Channel not in Stasis application; `422` Channel not in this Bridge.
+    /// Answers nothing (`()`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `404`: Bridge or Channel not found
+    /// - `409`: Channel not in Stasis application
+    /// - `422`: Channel not in this Bridge
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Bridges_REST_API/#setvideosource)
     pub fn set_video_source(
@@ -431,12 +504,17 @@ impl<'a> Bridges<'a> {
         }
     }
 
+    /// Lets a bridge choose its video source again.
+    ///
     /// `DELETE /bridges/{bridgeId}/videoSource` (`bridges.clearVideoSource`).
     ///
     /// Required parameters:
-    /// - `bridge_id`: `bridgeId` (path, `string`): [`BridgeId`](crate::ids::BridgeId).
+    /// - `bridge_id`: path parameter `bridgeId`: [`BridgeId`](crate::ids::BridgeId).
     ///
-    /// Answers nothing (`()`). Documented errors: `404` Bridge not found.
+    /// Answers nothing (`()`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `404`: Bridge not found
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Bridges_REST_API/#clearvideosource)
     pub fn clear_video_source(
@@ -460,14 +538,20 @@ impl<'a> Bridges<'a> {
         }
     }
 
+    /// Plays music on hold to a bridge.
+    ///
     /// `POST /bridges/{bridgeId}/moh` (`bridges.startMoh`).
     ///
     /// Required parameters:
-    /// - `bridge_id`: `bridgeId` (path, `string`): [`BridgeId`](crate::ids::BridgeId).
+    /// - `bridge_id`: path parameter `bridgeId`: [`BridgeId`](crate::ids::BridgeId).
     ///
     /// The optional parameter is set on the returned [`StartMohRequest`].
     ///
-    /// Answers nothing (`()`). Documented errors: `404` Bridge not found; `409` Bridge not in Stasis application.
+    /// Answers nothing (`()`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `404`: Bridge not found
+    /// - `409`: Bridge not in Stasis application
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Bridges_REST_API/#startmoh)
     pub fn start_moh(&self, bridge_id: impl Into<crate::ids::BridgeId>) -> StartMohRequest<'a> {
@@ -491,12 +575,18 @@ impl<'a> Bridges<'a> {
         }
     }
 
+    /// Stops music on hold in a bridge.
+    ///
     /// `DELETE /bridges/{bridgeId}/moh` (`bridges.stopMoh`).
     ///
     /// Required parameters:
-    /// - `bridge_id`: `bridgeId` (path, `string`): [`BridgeId`](crate::ids::BridgeId).
+    /// - `bridge_id`: path parameter `bridgeId`: [`BridgeId`](crate::ids::BridgeId).
     ///
-    /// Answers nothing (`()`). Documented errors: `404` Bridge not found; `409` Bridge not in Stasis application.
+    /// Answers nothing (`()`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `404`: Bridge not found
+    /// - `409`: Bridge not in Stasis application
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Bridges_REST_API/#stopmoh)
     pub fn stop_moh(&self, bridge_id: impl Into<crate::ids::BridgeId>) -> StopMohRequest<'a> {
@@ -520,15 +610,22 @@ impl<'a> Bridges<'a> {
         }
     }
 
+    /// Plays media to a bridge.
+    ///
     /// `POST /bridges/{bridgeId}/play` (`bridges.play`).
     ///
     /// Required parameters:
-    /// - `bridge_id`: `bridgeId` (path, `string`): [`BridgeId`](crate::ids::BridgeId).
-    /// - `media`: `media` (query, `string`, comma-separated): list of string.
+    /// - `bridge_id`: path parameter `bridgeId`: [`BridgeId`](crate::ids::BridgeId).
+    /// - `media`: query parameter `media`: list of string, sent comma-separated.
     ///
     /// The 5 optional parameters are set on the returned [`PlayRequest`].
     ///
-    /// Answers [`Playback`](crate::models::Playback) (`Playback`). Documented errors: `404` Bridge not found; `409` Bridge not in a Stasis application; `422` The format specified is unknown on this system.
+    /// Answers [`Playback`](crate::models::Playback) (`Playback`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `404`: Bridge not found
+    /// - `409`: Bridge not in a Stasis application
+    /// - `422`: The format specified is unknown on this system
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Bridges_REST_API/#play)
     pub fn play(
@@ -566,16 +663,23 @@ impl<'a> Bridges<'a> {
         }
     }
 
+    /// Plays media to a bridge, with a playback id chosen by the caller.
+    ///
     /// `POST /bridges/{bridgeId}/play/{playbackId}` (`bridges.playWithId`).
     ///
     /// Required parameters:
-    /// - `bridge_id`: `bridgeId` (path, `string`): [`BridgeId`](crate::ids::BridgeId).
-    /// - `playback_id`: `playbackId` (path, `string`): [`PlaybackId`](crate::ids::PlaybackId).
-    /// - `media`: `media` (query, `string`, comma-separated): list of string.
+    /// - `bridge_id`: path parameter `bridgeId`: [`BridgeId`](crate::ids::BridgeId).
+    /// - `playback_id`: path parameter `playbackId`: [`PlaybackId`](crate::ids::PlaybackId).
+    /// - `media`: query parameter `media`: list of string, sent comma-separated.
     ///
     /// The 4 optional parameters are set on the returned [`PlayWithIdRequest`].
     ///
-    /// Answers [`Playback`](crate::models::Playback) (`Playback`). Documented errors: `404` Bridge not found; `409` Bridge not in a Stasis application; `422` The format specified is unknown on this system.
+    /// Answers [`Playback`](crate::models::Playback) (`Playback`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `404`: Bridge not found
+    /// - `409`: Bridge not in a Stasis application
+    /// - `422`: The format specified is unknown on this system
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Bridges_REST_API/#playwithid)
     pub fn play_with_id(
@@ -616,16 +720,24 @@ impl<'a> Bridges<'a> {
         }
     }
 
+    /// Records a bridge.
+    ///
     /// `POST /bridges/{bridgeId}/record` (`bridges.record`).
     ///
     /// Required parameters:
-    /// - `bridge_id`: `bridgeId` (path, `string`): [`BridgeId`](crate::ids::BridgeId).
-    /// - `name`: `name` (query, `string`): [`RecordingName`](crate::ids::RecordingName).
-    /// - `format`: `format` (query, `string`): string.
+    /// - `bridge_id`: path parameter `bridgeId`: [`BridgeId`](crate::ids::BridgeId).
+    /// - `name`: query parameter `name`: [`RecordingName`](crate::ids::RecordingName).
+    /// - `format`: query parameter `format`: string.
     ///
     /// The 6 optional parameters are set on the returned [`RecordRequest`].
     ///
-    /// Answers [`LiveRecording`](crate::models::LiveRecording) (`LiveRecording`). Documented errors: `400` Invalid parameters; `404` Bridge not found; `409` Bridge is not in a Stasis application; A recording with the same name already exists on the system and can not be overwritten because it is in progress or ifExists=fail; `422` The format specified is unknown on this system.
+    /// Answers [`LiveRecording`](crate::models::LiveRecording) (`LiveRecording`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `400`: Invalid parameters
+    /// - `404`: Bridge not found
+    /// - `409`: Bridge is not in a Stasis application; A recording with the same name already exists on the system and can not be overwritten because it is in progress or ifExists=fail
+    /// - `422`: The format specified is unknown on this system
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Bridges_REST_API/#record)
     pub fn record(
@@ -711,7 +823,7 @@ pub struct CreateRequest<'a> {
 }
 
 impl<'a> CreateRequest<'a> {
-    /// Sets `type` (query, `string`): string.
+    /// Sets the query parameter `type`: string.
     pub fn bridge_type(mut self, bridge_type: impl Into<String>) -> Self {
         crate::params::set_query(
             &mut self.req.query,
@@ -721,7 +833,7 @@ impl<'a> CreateRequest<'a> {
         self
     }
 
-    /// Sets `bridgeId` (query, `string`): [`BridgeId`](crate::ids::BridgeId).
+    /// Sets the query parameter `bridgeId`: [`BridgeId`](crate::ids::BridgeId).
     pub fn bridge_id(mut self, bridge_id: impl Into<crate::ids::BridgeId>) -> Self {
         crate::params::set_query(
             &mut self.req.query,
@@ -731,13 +843,13 @@ impl<'a> CreateRequest<'a> {
         self
     }
 
-    /// Sets `name` (query, `string`): string.
+    /// Sets the query parameter `name`: string.
     pub fn name(mut self, name: impl Into<String>) -> Self {
         crate::params::set_query(&mut self.req.query, "name", Into::<String>::into(name));
         self
     }
 
-    /// Sets `variables` (body, `containers`): map of strings, sent as `{"variables": {...}}`.
+    /// Sets the body `{"variables": {...}}`: map of strings.
     pub fn variables(
         mut self,
         variables: impl IntoIterator<Item = (impl Into<String>, impl Into<String>)>,
@@ -795,7 +907,7 @@ pub struct CreateWithIdRequest<'a> {
 }
 
 impl<'a> CreateWithIdRequest<'a> {
-    /// Sets `type` (query, `string`): string.
+    /// Sets the query parameter `type`: string.
     pub fn bridge_type(mut self, bridge_type: impl Into<String>) -> Self {
         crate::params::set_query(
             &mut self.req.query,
@@ -805,13 +917,13 @@ impl<'a> CreateWithIdRequest<'a> {
         self
     }
 
-    /// Sets `name` (query, `string`): string.
+    /// Sets the query parameter `name`: string.
     pub fn name(mut self, name: impl Into<String>) -> Self {
         crate::params::set_query(&mut self.req.query, "name", Into::<String>::into(name));
         self
     }
 
-    /// Sets `variables` (body, `containers`): map of strings, sent as `{"variables": {...}}`.
+    /// Sets the body `{"variables": {...}}`: map of strings.
     pub fn variables(
         mut self,
         variables: impl IntoIterator<Item = (impl Into<String>, impl Into<String>)>,
@@ -971,13 +1083,13 @@ pub struct SetBridgeVarRequest<'a> {
 }
 
 impl<'a> SetBridgeVarRequest<'a> {
-    /// Sets `value` (query, `string`): string.
+    /// Sets the query parameter `value`: string.
     pub fn value(mut self, value: impl Into<String>) -> Self {
         crate::params::set_query(&mut self.req.query, "value", Into::<String>::into(value));
         self
     }
 
-    /// Sets `report_events` (query, `boolean`): boolean. Default `false`.
+    /// Sets the query parameter `report_events`: boolean. Default `false`.
     pub fn report_events(mut self, report_events: bool) -> Self {
         crate::params::set_query(
             &mut self.req.query,
@@ -1089,25 +1201,25 @@ pub struct AddChannelRequest<'a> {
 }
 
 impl<'a> AddChannelRequest<'a> {
-    /// Sets `role` (query, `string`): string.
+    /// Sets the query parameter `role`: string.
     pub fn role(mut self, role: impl Into<String>) -> Self {
         crate::params::set_query(&mut self.req.query, "role", Into::<String>::into(role));
         self
     }
 
-    /// Sets `absorbDTMF` (query, `boolean`): boolean. Default `false`.
+    /// Sets the query parameter `absorbDTMF`: boolean. Default `false`.
     pub fn absorb_dtmf(mut self, absorb_dtmf: bool) -> Self {
         crate::params::set_query(&mut self.req.query, "absorbDTMF", absorb_dtmf.to_string());
         self
     }
 
-    /// Sets `mute` (query, `boolean`): boolean. Default `false`.
+    /// Sets the query parameter `mute`: boolean. Default `false`.
     pub fn mute(mut self, mute: bool) -> Self {
         crate::params::set_query(&mut self.req.query, "mute", mute.to_string());
         self
     }
 
-    /// Sets `inhibitConnectedLineUpdates` (query, `boolean`): boolean. Default `false`.
+    /// Sets the query parameter `inhibitConnectedLineUpdates`: boolean. Default `false`.
     pub fn inhibit_connected_line_updates(mut self, inhibit_connected_line_updates: bool) -> Self {
         crate::params::set_query(
             &mut self.req.query,
@@ -1253,7 +1365,7 @@ pub struct StartMohRequest<'a> {
 }
 
 impl<'a> StartMohRequest<'a> {
-    /// Sets `mohClass` (query, `string`): string.
+    /// Sets the query parameter `mohClass`: string.
     pub fn moh_class(mut self, moh_class: impl Into<String>) -> Self {
         crate::params::set_query(
             &mut self.req.query,
@@ -1331,7 +1443,7 @@ pub struct PlayRequest<'a> {
 }
 
 impl<'a> PlayRequest<'a> {
-    /// Sets `announcer_format` (query, `string`): string.
+    /// Sets the query parameter `announcer_format`: string.
     pub fn announcer_format(mut self, announcer_format: impl Into<String>) -> Self {
         crate::params::set_query(
             &mut self.req.query,
@@ -1341,13 +1453,13 @@ impl<'a> PlayRequest<'a> {
         self
     }
 
-    /// Sets `lang` (query, `string`): string.
+    /// Sets the query parameter `lang`: string.
     pub fn lang(mut self, lang: impl Into<String>) -> Self {
         crate::params::set_query(&mut self.req.query, "lang", Into::<String>::into(lang));
         self
     }
 
-    /// Sets `offsetms` (query, `int`): duration, sent in whole milliseconds. Default 0 milliseconds. Range: minimum 0.
+    /// Sets the query parameter `offsetms`: duration, sent in whole milliseconds. Default 0 milliseconds. Range: minimum 0.
     pub fn offsetms(mut self, offsetms: std::time::Duration) -> Self {
         crate::params::set_query(
             &mut self.req.query,
@@ -1357,7 +1469,7 @@ impl<'a> PlayRequest<'a> {
         self
     }
 
-    /// Sets `skipms` (query, `int`): duration, sent in whole milliseconds. Default 3000 milliseconds. Range: minimum 0.
+    /// Sets the query parameter `skipms`: duration, sent in whole milliseconds. Default 3000 milliseconds. Range: minimum 0.
     pub fn skipms(mut self, skipms: std::time::Duration) -> Self {
         crate::params::set_query(
             &mut self.req.query,
@@ -1367,7 +1479,7 @@ impl<'a> PlayRequest<'a> {
         self
     }
 
-    /// Sets `playbackId` (query, `string`): [`PlaybackId`](crate::ids::PlaybackId).
+    /// Sets the query parameter `playbackId`: [`PlaybackId`](crate::ids::PlaybackId).
     pub fn playback_id(mut self, playback_id: impl Into<crate::ids::PlaybackId>) -> Self {
         crate::params::set_query(
             &mut self.req.query,
@@ -1411,7 +1523,7 @@ pub struct PlayWithIdRequest<'a> {
 }
 
 impl<'a> PlayWithIdRequest<'a> {
-    /// Sets `announcer_format` (query, `string`): string.
+    /// Sets the query parameter `announcer_format`: string.
     pub fn announcer_format(mut self, announcer_format: impl Into<String>) -> Self {
         crate::params::set_query(
             &mut self.req.query,
@@ -1421,13 +1533,13 @@ impl<'a> PlayWithIdRequest<'a> {
         self
     }
 
-    /// Sets `lang` (query, `string`): string.
+    /// Sets the query parameter `lang`: string.
     pub fn lang(mut self, lang: impl Into<String>) -> Self {
         crate::params::set_query(&mut self.req.query, "lang", Into::<String>::into(lang));
         self
     }
 
-    /// Sets `offsetms` (query, `int`): duration, sent in whole milliseconds. Default 0 milliseconds. Range: minimum 0.
+    /// Sets the query parameter `offsetms`: duration, sent in whole milliseconds. Default 0 milliseconds. Range: minimum 0.
     pub fn offsetms(mut self, offsetms: std::time::Duration) -> Self {
         crate::params::set_query(
             &mut self.req.query,
@@ -1437,7 +1549,7 @@ impl<'a> PlayWithIdRequest<'a> {
         self
     }
 
-    /// Sets `skipms` (query, `int`): duration, sent in whole milliseconds. Default 3000 milliseconds. Range: minimum 0.
+    /// Sets the query parameter `skipms`: duration, sent in whole milliseconds. Default 3000 milliseconds. Range: minimum 0.
     pub fn skipms(mut self, skipms: std::time::Duration) -> Self {
         crate::params::set_query(
             &mut self.req.query,
@@ -1481,7 +1593,7 @@ pub struct RecordRequest<'a> {
 }
 
 impl<'a> RecordRequest<'a> {
-    /// Sets `recorder_format` (query, `string`): string.
+    /// Sets the query parameter `recorder_format`: string.
     pub fn recorder_format(mut self, recorder_format: impl Into<String>) -> Self {
         crate::params::set_query(
             &mut self.req.query,
@@ -1491,7 +1603,7 @@ impl<'a> RecordRequest<'a> {
         self
     }
 
-    /// Sets `maxDurationSeconds` (query, `int`): duration, sent in whole seconds. Default 0 seconds. Range: minimum 0.
+    /// Sets the query parameter `maxDurationSeconds`: duration, sent in whole seconds. Default 0 seconds. Range: minimum 0.
     pub fn max_duration_seconds(mut self, max_duration_seconds: std::time::Duration) -> Self {
         crate::params::set_query(
             &mut self.req.query,
@@ -1501,7 +1613,7 @@ impl<'a> RecordRequest<'a> {
         self
     }
 
-    /// Sets `maxSilenceSeconds` (query, `int`): duration, sent in whole seconds. Default 0 seconds. Range: minimum 0.
+    /// Sets the query parameter `maxSilenceSeconds`: duration, sent in whole seconds. Default 0 seconds. Range: minimum 0.
     pub fn max_silence_seconds(mut self, max_silence_seconds: std::time::Duration) -> Self {
         crate::params::set_query(
             &mut self.req.query,
@@ -1511,7 +1623,7 @@ impl<'a> RecordRequest<'a> {
         self
     }
 
-    /// Sets `ifExists` (query, `string`): [`RecordingIfExists`](crate::models::RecordingIfExists). Default `fail`. Allowed values: `fail`, `overwrite`, `append`.
+    /// Sets the query parameter `ifExists`: [`RecordingIfExists`](crate::models::RecordingIfExists). Default `fail`. Allowed values: `fail`, `overwrite`, `append`.
     pub fn if_exists(mut self, if_exists: impl Into<crate::models::RecordingIfExists>) -> Self {
         crate::params::set_query(
             &mut self.req.query,
@@ -1523,13 +1635,13 @@ impl<'a> RecordRequest<'a> {
         self
     }
 
-    /// Sets `beep` (query, `boolean`): boolean. Default `false`.
+    /// Sets the query parameter `beep`: boolean. Default `false`.
     pub fn beep(mut self, beep: bool) -> Self {
         crate::params::set_query(&mut self.req.query, "beep", beep.to_string());
         self
     }
 
-    /// Sets `terminateOn` (query, `string`): [`RecordingTerminateOn`](crate::models::RecordingTerminateOn). Default `none`. Allowed values: `none`, `any`, `*`, `#`.
+    /// Sets the query parameter `terminateOn`: [`RecordingTerminateOn`](crate::models::RecordingTerminateOn). Default `none`. Allowed values: `none`, `any`, `*`, `#`.
     pub fn terminate_on(
         mut self,
         terminate_on: impl Into<crate::models::RecordingTerminateOn>,

@@ -18,6 +18,8 @@ impl crate::Client {
 }
 
 impl<'a> Channels<'a> {
+    /// Lists the active channels.
+    ///
     /// `GET /channels` (`channels.list`).
     ///
     /// Answers list of [`Channel`](crate::models::Channel) (`List[Channel]`).
@@ -37,14 +39,20 @@ impl<'a> Channels<'a> {
         }
     }
 
+    /// Creates a channel and dials an endpoint.
+    ///
     /// `POST /channels` (`channels.originate`).
     ///
     /// Required parameters:
-    /// - `endpoint`: `endpoint` (query, `string`): string.
+    /// - `endpoint`: query parameter `endpoint`: string.
     ///
     /// The 13 optional parameters are set on the returned [`OriginateRequest`].
     ///
-    /// Answers [`Channel`](crate::models::Channel) (`Channel`). Documented errors: `400` Invalid parameters for originating a channel; `409` Channel with given unique ID already exists.
+    /// Answers [`Channel`](crate::models::Channel) (`Channel`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `400`: Invalid parameters for originating a channel
+    /// - `409`: Channel with given unique ID already exists
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#originate)
     pub fn originate(&self, endpoint: impl Into<String>) -> OriginateRequest<'a> {
@@ -65,15 +73,20 @@ impl<'a> Channels<'a> {
         }
     }
 
+    /// Creates a channel without dialing it; dial it with `dial`.
+    ///
     /// `POST /channels/create` (`channels.create`).
     ///
     /// Required parameters:
-    /// - `endpoint`: `endpoint` (query, `string`): string.
-    /// - `app`: `app` (query, `string`): [`ApplicationName`](crate::ids::ApplicationName).
+    /// - `endpoint`: query parameter `endpoint`: string.
+    /// - `app`: query parameter `app`: [`ApplicationName`](crate::ids::ApplicationName).
     ///
     /// The 6 optional parameters are set on the returned [`CreateRequest`].
     ///
-    /// Answers [`Channel`](crate::models::Channel) (`Channel`). Documented errors: `409` Channel with given unique ID already exists.
+    /// Answers [`Channel`](crate::models::Channel) (`Channel`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `409`: Channel with given unique ID already exists
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#create)
     pub fn create(
@@ -100,12 +113,17 @@ impl<'a> Channels<'a> {
         }
     }
 
+    /// Gets one channel.
+    ///
     /// `GET /channels/{channelId}` (`channels.get`).
     ///
     /// Required parameters:
-    /// - `channel_id`: `channelId` (path, `string`): [`ChannelId`](crate::ids::ChannelId).
+    /// - `channel_id`: path parameter `channelId`: [`ChannelId`](crate::ids::ChannelId).
     ///
-    /// Answers [`Channel`](crate::models::Channel) (`Channel`). Documented errors: `404` Channel not found.
+    /// Answers [`Channel`](crate::models::Channel) (`Channel`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `404`: Channel not found
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#get)
     pub fn get(&self, channel_id: impl Into<crate::ids::ChannelId>) -> GetRequest<'a> {
@@ -126,15 +144,21 @@ impl<'a> Channels<'a> {
         }
     }
 
+    /// Creates a channel with an id chosen by the caller and dials an endpoint.
+    ///
     /// `POST /channels/{channelId}` (`channels.originateWithId`).
     ///
     /// Required parameters:
-    /// - `channel_id`: `channelId` (path, `string`): [`ChannelId`](crate::ids::ChannelId).
-    /// - `endpoint`: `endpoint` (query, `string`): string.
+    /// - `channel_id`: path parameter `channelId`: [`ChannelId`](crate::ids::ChannelId).
+    /// - `endpoint`: query parameter `endpoint`: string.
     ///
     /// The 12 optional parameters are set on the returned [`OriginateWithIdRequest`].
     ///
-    /// Answers [`Channel`](crate::models::Channel) (`Channel`). Documented errors: `400` Invalid parameters for originating a channel; `409` Channel with given unique ID already exists.
+    /// Answers [`Channel`](crate::models::Channel) (`Channel`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `400`: Invalid parameters for originating a channel
+    /// - `409`: Channel with given unique ID already exists
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#originatewithid)
     pub fn originate_with_id(
@@ -163,14 +187,20 @@ impl<'a> Channels<'a> {
         }
     }
 
+    /// Hangs up a channel.
+    ///
     /// `DELETE /channels/{channelId}` (`channels.hangup`).
     ///
     /// Required parameters:
-    /// - `channel_id`: `channelId` (path, `string`): [`ChannelId`](crate::ids::ChannelId).
+    /// - `channel_id`: path parameter `channelId`: [`ChannelId`](crate::ids::ChannelId).
     ///
     /// The 2 optional parameters are set on the returned [`HangupRequest`].
     ///
-    /// Answers nothing (`()`). Documented errors: `400` Invalid reason for hangup provided; `404` Channel not found.
+    /// Answers nothing (`()`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `400`: Invalid reason for hangup provided
+    /// - `404`: Channel not found
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#hangup)
     pub fn hangup(&self, channel_id: impl Into<crate::ids::ChannelId>) -> HangupRequest<'a> {
@@ -194,14 +224,21 @@ impl<'a> Channels<'a> {
         }
     }
 
+    /// Sends a channel from Stasis back to the dialplan.
+    ///
     /// `POST /channels/{channelId}/continue` (`channels.continueInDialplan`).
     ///
     /// Required parameters:
-    /// - `channel_id`: `channelId` (path, `string`): [`ChannelId`](crate::ids::ChannelId).
+    /// - `channel_id`: path parameter `channelId`: [`ChannelId`](crate::ids::ChannelId).
     ///
     /// The 4 optional parameters are set on the returned [`ContinueInDialplanRequest`].
     ///
-    /// Answers nothing (`()`). Documented errors: `404` Channel not found; `409` Channel not in a Stasis application; `412` Channel in invalid state.
+    /// Answers nothing (`()`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `404`: Channel not found
+    /// - `409`: Channel not in a Stasis application
+    /// - `412`: Channel in invalid state
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#continueindialplan)
     pub fn continue_in_dialplan(
@@ -229,15 +266,21 @@ impl<'a> Channels<'a> {
         }
     }
 
+    /// Moves a channel to another Stasis application.
+    ///
     /// `POST /channels/{channelId}/move` (`channels.move`).
     ///
     /// Required parameters:
-    /// - `channel_id`: `channelId` (path, `string`): [`ChannelId`](crate::ids::ChannelId).
-    /// - `app`: `app` (query, `string`): [`ApplicationName`](crate::ids::ApplicationName).
+    /// - `channel_id`: path parameter `channelId`: [`ChannelId`](crate::ids::ChannelId).
+    /// - `app`: query parameter `app`: [`ApplicationName`](crate::ids::ApplicationName).
     ///
     /// The optional parameter is set on the returned [`MoveToAppRequest`].
     ///
-    /// Answers nothing (`()`). Documented errors: `404` Channel not found; `409` Channel not in a Stasis application.
+    /// Answers nothing (`()`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `404`: Channel not found
+    /// - `409`: Channel not in a Stasis application
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#move)
     pub fn move_to_app(
@@ -270,13 +313,22 @@ impl<'a> Channels<'a> {
         }
     }
 
+    /// Redirects a channel to another endpoint.
+    ///
     /// `POST /channels/{channelId}/redirect` (`channels.redirect`).
     ///
     /// Required parameters:
-    /// - `channel_id`: `channelId` (path, `string`): [`ChannelId`](crate::ids::ChannelId).
-    /// - `endpoint`: `endpoint` (query, `string`): string.
+    /// - `channel_id`: path parameter `channelId`: [`ChannelId`](crate::ids::ChannelId).
+    /// - `endpoint`: query parameter `endpoint`: string.
     ///
-    /// Answers nothing (`()`). Documented errors: `400` Endpoint parameter not provided; `404` Channel or endpoint not found; `409` Channel not in a Stasis application; `412` Channel in invalid state; `422` Endpoint is not the same type as the channel.
+    /// Answers nothing (`()`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `400`: Endpoint parameter not provided
+    /// - `404`: Channel or endpoint not found
+    /// - `409`: Channel not in a Stasis application
+    /// - `412`: Channel in invalid state
+    /// - `422`: Endpoint is not the same type as the channel
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#redirect)
     pub fn redirect(
@@ -308,12 +360,19 @@ impl<'a> Channels<'a> {
         }
     }
 
+    /// Answers a channel.
+    ///
     /// `POST /channels/{channelId}/answer` (`channels.answer`).
     ///
     /// Required parameters:
-    /// - `channel_id`: `channelId` (path, `string`): [`ChannelId`](crate::ids::ChannelId).
+    /// - `channel_id`: path parameter `channelId`: [`ChannelId`](crate::ids::ChannelId).
     ///
-    /// Answers nothing (`()`). Documented errors: `404` Channel not found; `409` Channel not in a Stasis application; `412` Channel in invalid state.
+    /// Answers nothing (`()`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `404`: Channel not found
+    /// - `409`: Channel not in a Stasis application
+    /// - `412`: Channel in invalid state
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#answer)
     pub fn answer(&self, channel_id: impl Into<crate::ids::ChannelId>) -> AnswerRequest<'a> {
@@ -338,12 +397,19 @@ impl<'a> Channels<'a> {
         }
     }
 
+    /// Indicates ringing to a channel.
+    ///
     /// `POST /channels/{channelId}/ring` (`channels.ring`).
     ///
     /// Required parameters:
-    /// - `channel_id`: `channelId` (path, `string`): [`ChannelId`](crate::ids::ChannelId).
+    /// - `channel_id`: path parameter `channelId`: [`ChannelId`](crate::ids::ChannelId).
     ///
-    /// Answers nothing (`()`). Documented errors: `404` Channel not found; `409` Channel not in a Stasis application; `412` Channel in invalid state.
+    /// Answers nothing (`()`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `404`: Channel not found
+    /// - `409`: Channel not in a Stasis application
+    /// - `412`: Channel in invalid state
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#ring)
     pub fn ring(&self, channel_id: impl Into<crate::ids::ChannelId>) -> RingRequest<'a> {
@@ -368,12 +434,19 @@ impl<'a> Channels<'a> {
         }
     }
 
+    /// Stops indicating ringing to a channel.
+    ///
     /// `DELETE /channels/{channelId}/ring` (`channels.ringStop`).
     ///
     /// Required parameters:
-    /// - `channel_id`: `channelId` (path, `string`): [`ChannelId`](crate::ids::ChannelId).
+    /// - `channel_id`: path parameter `channelId`: [`ChannelId`](crate::ids::ChannelId).
     ///
-    /// Answers nothing (`()`). Documented errors: `404` Channel not found; `409` Channel not in a Stasis application; `412` Channel in invalid state.
+    /// Answers nothing (`()`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `404`: Channel not found
+    /// - `409`: Channel not in a Stasis application
+    /// - `412`: Channel in invalid state
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#ringstop)
     pub fn ring_stop(&self, channel_id: impl Into<crate::ids::ChannelId>) -> RingStopRequest<'a> {
@@ -398,12 +471,19 @@ impl<'a> Channels<'a> {
         }
     }
 
+    /// Indicates call progress to a channel.
+    ///
     /// `POST /channels/{channelId}/progress` (`channels.progress`).
     ///
     /// Required parameters:
-    /// - `channel_id`: `channelId` (path, `string`): [`ChannelId`](crate::ids::ChannelId).
+    /// - `channel_id`: path parameter `channelId`: [`ChannelId`](crate::ids::ChannelId).
     ///
-    /// Answers nothing (`()`). Documented errors: `404` Channel not found; `409` Channel not in a Stasis application; `412` Channel in invalid state.
+    /// Answers nothing (`()`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `404`: Channel not found
+    /// - `409`: Channel not in a Stasis application
+    /// - `412`: Channel in invalid state
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#progress)
     pub fn progress(&self, channel_id: impl Into<crate::ids::ChannelId>) -> ProgressRequest<'a> {
@@ -428,14 +508,22 @@ impl<'a> Channels<'a> {
         }
     }
 
+    /// Sends DTMF digits to a channel.
+    ///
     /// `POST /channels/{channelId}/dtmf` (`channels.sendDTMF`).
     ///
     /// Required parameters:
-    /// - `channel_id`: `channelId` (path, `string`): [`ChannelId`](crate::ids::ChannelId).
+    /// - `channel_id`: path parameter `channelId`: [`ChannelId`](crate::ids::ChannelId).
     ///
     /// The 5 optional parameters are set on the returned [`SendDtmfRequest`].
     ///
-    /// Answers nothing (`()`). Documented errors: `400` DTMF is required; `404` Channel not found; `409` Channel not in a Stasis application; `412` Channel in invalid state.
+    /// Answers nothing (`()`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `400`: DTMF is required
+    /// - `404`: Channel not found
+    /// - `409`: Channel not in a Stasis application
+    /// - `412`: Channel in invalid state
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#senddtmf)
     pub fn send_dtmf(&self, channel_id: impl Into<crate::ids::ChannelId>) -> SendDtmfRequest<'a> {
@@ -461,14 +549,21 @@ impl<'a> Channels<'a> {
         }
     }
 
+    /// Mutes a channel.
+    ///
     /// `POST /channels/{channelId}/mute` (`channels.mute`).
     ///
     /// Required parameters:
-    /// - `channel_id`: `channelId` (path, `string`): [`ChannelId`](crate::ids::ChannelId).
+    /// - `channel_id`: path parameter `channelId`: [`ChannelId`](crate::ids::ChannelId).
     ///
     /// The optional parameter is set on the returned [`MuteRequest`].
     ///
-    /// Answers nothing (`()`). Documented errors: `404` Channel not found; `409` Channel not in a Stasis application; `412` Channel in invalid state.
+    /// Answers nothing (`()`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `404`: Channel not found
+    /// - `409`: Channel not in a Stasis application
+    /// - `412`: Channel in invalid state
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#mute)
     pub fn mute(&self, channel_id: impl Into<crate::ids::ChannelId>) -> MuteRequest<'a> {
@@ -493,14 +588,21 @@ impl<'a> Channels<'a> {
         }
     }
 
+    /// Unmutes a channel.
+    ///
     /// `DELETE /channels/{channelId}/mute` (`channels.unmute`).
     ///
     /// Required parameters:
-    /// - `channel_id`: `channelId` (path, `string`): [`ChannelId`](crate::ids::ChannelId).
+    /// - `channel_id`: path parameter `channelId`: [`ChannelId`](crate::ids::ChannelId).
     ///
     /// The optional parameter is set on the returned [`UnmuteRequest`].
     ///
-    /// Answers nothing (`()`). Documented errors: `404` Channel not found; `409` Channel not in a Stasis application; `412` Channel in invalid state.
+    /// Answers nothing (`()`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `404`: Channel not found
+    /// - `409`: Channel not in a Stasis application
+    /// - `412`: Channel in invalid state
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#unmute)
     pub fn unmute(&self, channel_id: impl Into<crate::ids::ChannelId>) -> UnmuteRequest<'a> {
@@ -525,12 +627,19 @@ impl<'a> Channels<'a> {
         }
     }
 
+    /// Puts a channel on hold.
+    ///
     /// `POST /channels/{channelId}/hold` (`channels.hold`).
     ///
     /// Required parameters:
-    /// - `channel_id`: `channelId` (path, `string`): [`ChannelId`](crate::ids::ChannelId).
+    /// - `channel_id`: path parameter `channelId`: [`ChannelId`](crate::ids::ChannelId).
     ///
-    /// Answers nothing (`()`). Documented errors: `404` Channel not found; `409` Channel not in a Stasis application; `412` Channel in invalid state.
+    /// Answers nothing (`()`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `404`: Channel not found
+    /// - `409`: Channel not in a Stasis application
+    /// - `412`: Channel in invalid state
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#hold)
     pub fn hold(&self, channel_id: impl Into<crate::ids::ChannelId>) -> HoldRequest<'a> {
@@ -555,12 +664,19 @@ impl<'a> Channels<'a> {
         }
     }
 
+    /// Takes a channel off hold.
+    ///
     /// `DELETE /channels/{channelId}/hold` (`channels.unhold`).
     ///
     /// Required parameters:
-    /// - `channel_id`: `channelId` (path, `string`): [`ChannelId`](crate::ids::ChannelId).
+    /// - `channel_id`: path parameter `channelId`: [`ChannelId`](crate::ids::ChannelId).
     ///
-    /// Answers nothing (`()`). Documented errors: `404` Channel not found; `409` Channel not in a Stasis application; `412` Channel in invalid state.
+    /// Answers nothing (`()`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `404`: Channel not found
+    /// - `409`: Channel not in a Stasis application
+    /// - `412`: Channel in invalid state
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#unhold)
     pub fn unhold(&self, channel_id: impl Into<crate::ids::ChannelId>) -> UnholdRequest<'a> {
@@ -585,14 +701,21 @@ impl<'a> Channels<'a> {
         }
     }
 
+    /// Plays music on hold to a channel.
+    ///
     /// `POST /channels/{channelId}/moh` (`channels.startMoh`).
     ///
     /// Required parameters:
-    /// - `channel_id`: `channelId` (path, `string`): [`ChannelId`](crate::ids::ChannelId).
+    /// - `channel_id`: path parameter `channelId`: [`ChannelId`](crate::ids::ChannelId).
     ///
     /// The optional parameter is set on the returned [`StartMohRequest`].
     ///
-    /// Answers nothing (`()`). Documented errors: `404` Channel not found; `409` Channel not in a Stasis application; `412` Channel in invalid state.
+    /// Answers nothing (`()`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `404`: Channel not found
+    /// - `409`: Channel not in a Stasis application
+    /// - `412`: Channel in invalid state
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#startmoh)
     pub fn start_moh(&self, channel_id: impl Into<crate::ids::ChannelId>) -> StartMohRequest<'a> {
@@ -617,12 +740,19 @@ impl<'a> Channels<'a> {
         }
     }
 
+    /// Stops music on hold on a channel.
+    ///
     /// `DELETE /channels/{channelId}/moh` (`channels.stopMoh`).
     ///
     /// Required parameters:
-    /// - `channel_id`: `channelId` (path, `string`): [`ChannelId`](crate::ids::ChannelId).
+    /// - `channel_id`: path parameter `channelId`: [`ChannelId`](crate::ids::ChannelId).
     ///
-    /// Answers nothing (`()`). Documented errors: `404` Channel not found; `409` Channel not in a Stasis application; `412` Channel in invalid state.
+    /// Answers nothing (`()`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `404`: Channel not found
+    /// - `409`: Channel not in a Stasis application
+    /// - `412`: Channel in invalid state
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#stopmoh)
     pub fn stop_moh(&self, channel_id: impl Into<crate::ids::ChannelId>) -> StopMohRequest<'a> {
@@ -647,12 +777,19 @@ impl<'a> Channels<'a> {
         }
     }
 
+    /// Plays silence to a channel.
+    ///
     /// `POST /channels/{channelId}/silence` (`channels.startSilence`).
     ///
     /// Required parameters:
-    /// - `channel_id`: `channelId` (path, `string`): [`ChannelId`](crate::ids::ChannelId).
+    /// - `channel_id`: path parameter `channelId`: [`ChannelId`](crate::ids::ChannelId).
     ///
-    /// Answers nothing (`()`). Documented errors: `404` Channel not found; `409` Channel not in a Stasis application; `412` Channel in invalid state.
+    /// Answers nothing (`()`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `404`: Channel not found
+    /// - `409`: Channel not in a Stasis application
+    /// - `412`: Channel in invalid state
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#startsilence)
     pub fn start_silence(
@@ -680,12 +817,19 @@ impl<'a> Channels<'a> {
         }
     }
 
+    /// Stops playing silence to a channel.
+    ///
     /// `DELETE /channels/{channelId}/silence` (`channels.stopSilence`).
     ///
     /// Required parameters:
-    /// - `channel_id`: `channelId` (path, `string`): [`ChannelId`](crate::ids::ChannelId).
+    /// - `channel_id`: path parameter `channelId`: [`ChannelId`](crate::ids::ChannelId).
     ///
-    /// Answers nothing (`()`). Documented errors: `404` Channel not found; `409` Channel not in a Stasis application; `412` Channel in invalid state.
+    /// Answers nothing (`()`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `404`: Channel not found
+    /// - `409`: Channel not in a Stasis application
+    /// - `412`: Channel in invalid state
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#stopsilence)
     pub fn stop_silence(
@@ -713,15 +857,22 @@ impl<'a> Channels<'a> {
         }
     }
 
+    /// Plays media to a channel.
+    ///
     /// `POST /channels/{channelId}/play` (`channels.play`).
     ///
     /// Required parameters:
-    /// - `channel_id`: `channelId` (path, `string`): [`ChannelId`](crate::ids::ChannelId).
-    /// - `media`: `media` (query, `string`, comma-separated): list of string.
+    /// - `channel_id`: path parameter `channelId`: [`ChannelId`](crate::ids::ChannelId).
+    /// - `media`: query parameter `media`: list of string, sent comma-separated.
     ///
     /// The 4 optional parameters are set on the returned [`PlayRequest`].
     ///
-    /// Answers [`Playback`](crate::models::Playback) (`Playback`). Documented errors: `404` Channel not found; `409` Channel not in a Stasis application; `412` Channel in invalid state.
+    /// Answers [`Playback`](crate::models::Playback) (`Playback`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `404`: Channel not found
+    /// - `409`: Channel not in a Stasis application
+    /// - `412`: Channel in invalid state
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#play)
     pub fn play(
@@ -759,16 +910,23 @@ impl<'a> Channels<'a> {
         }
     }
 
+    /// Plays media to a channel, with a playback id chosen by the caller.
+    ///
     /// `POST /channels/{channelId}/play/{playbackId}` (`channels.playWithId`).
     ///
     /// Required parameters:
-    /// - `channel_id`: `channelId` (path, `string`): [`ChannelId`](crate::ids::ChannelId).
-    /// - `playback_id`: `playbackId` (path, `string`): [`PlaybackId`](crate::ids::PlaybackId).
-    /// - `media`: `media` (query, `string`, comma-separated): list of string.
+    /// - `channel_id`: path parameter `channelId`: [`ChannelId`](crate::ids::ChannelId).
+    /// - `playback_id`: path parameter `playbackId`: [`PlaybackId`](crate::ids::PlaybackId).
+    /// - `media`: query parameter `media`: list of string, sent comma-separated.
     ///
     /// The 3 optional parameters are set on the returned [`PlayWithIdRequest`].
     ///
-    /// Answers [`Playback`](crate::models::Playback) (`Playback`). Documented errors: `404` Channel not found; `409` Channel not in a Stasis application; `412` Channel in invalid state.
+    /// Answers [`Playback`](crate::models::Playback) (`Playback`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `404`: Channel not found
+    /// - `409`: Channel not in a Stasis application
+    /// - `412`: Channel in invalid state
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#playwithid)
     pub fn play_with_id(
@@ -809,16 +967,24 @@ impl<'a> Channels<'a> {
         }
     }
 
+    /// Records a channel.
+    ///
     /// `POST /channels/{channelId}/record` (`channels.record`).
     ///
     /// Required parameters:
-    /// - `channel_id`: `channelId` (path, `string`): [`ChannelId`](crate::ids::ChannelId).
-    /// - `name`: `name` (query, `string`): [`RecordingName`](crate::ids::RecordingName).
-    /// - `format`: `format` (query, `string`): string.
+    /// - `channel_id`: path parameter `channelId`: [`ChannelId`](crate::ids::ChannelId).
+    /// - `name`: query parameter `name`: [`RecordingName`](crate::ids::RecordingName).
+    /// - `format`: query parameter `format`: string.
     ///
     /// The 5 optional parameters are set on the returned [`RecordRequest`].
     ///
-    /// Answers [`LiveRecording`](crate::models::LiveRecording) (`LiveRecording`). Documented errors: `400` Invalid parameters; `404` Channel not found; `409` Channel is not in a Stasis application; the channel is currently bridged with other channels; A recording with the same name already exists on the system and can not be overwritten because it is in progress or ifExists=fail; `422` The format specified is unknown on this system.
+    /// Answers [`LiveRecording`](crate::models::LiveRecording) (`LiveRecording`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `400`: Invalid parameters
+    /// - `404`: Channel not found
+    /// - `409`: Channel is not in a Stasis application; the channel is currently bridged with other channels; A recording with the same name already exists on the system and can not be overwritten because it is in progress or ifExists=fail
+    /// - `422`: The format specified is unknown on this system
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#record)
     pub fn record(
@@ -858,13 +1024,20 @@ impl<'a> Channels<'a> {
         }
     }
 
+    /// Reads a channel variable or dialplan function.
+    ///
     /// `GET /channels/{channelId}/variable` (`channels.getChannelVar`).
     ///
     /// Required parameters:
-    /// - `channel_id`: `channelId` (path, `string`): [`ChannelId`](crate::ids::ChannelId).
-    /// - `variable`: `variable` (query, `string`): string.
+    /// - `channel_id`: path parameter `channelId`: [`ChannelId`](crate::ids::ChannelId).
+    /// - `variable`: query parameter `variable`: string.
     ///
-    /// Answers [`Variable`](crate::models::Variable) (`Variable`). Documented errors: `400` Missing variable parameter; `404` Channel or variable not found; `409` Channel not in a Stasis application.
+    /// Answers [`Variable`](crate::models::Variable) (`Variable`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `400`: Missing variable parameter
+    /// - `404`: Channel or variable not found
+    /// - `409`: Channel not in a Stasis application
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#getchannelvar)
     pub fn get_channel_var(
@@ -894,15 +1067,22 @@ impl<'a> Channels<'a> {
         }
     }
 
+    /// Sets a channel variable or dialplan function.
+    ///
     /// `POST /channels/{channelId}/variable` (`channels.setChannelVar`).
     ///
     /// Required parameters:
-    /// - `channel_id`: `channelId` (path, `string`): [`ChannelId`](crate::ids::ChannelId).
-    /// - `variable`: `variable` (query, `string`): string.
+    /// - `channel_id`: path parameter `channelId`: [`ChannelId`](crate::ids::ChannelId).
+    /// - `variable`: query parameter `variable`: string.
     ///
     /// The 2 optional parameters are set on the returned [`SetChannelVarRequest`].
     ///
-    /// Answers nothing (`()`). Documented errors: `400` Missing variable parameter; `404` Channel not found; `409` Channel not in a Stasis application.
+    /// Answers nothing (`()`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `400`: Missing variable parameter
+    /// - `404`: Channel not found
+    /// - `409`: Channel not in a Stasis application
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#setchannelvar)
     pub fn set_channel_var(
@@ -932,13 +1112,20 @@ impl<'a> Channels<'a> {
         }
     }
 
+    /// Reads several channel variables.
+    ///
     /// `GET /channels/{channelId}/variables` (`channels.getChannelVars`).
     ///
     /// Required parameters:
-    /// - `channel_id`: `channelId` (path, `string`): [`ChannelId`](crate::ids::ChannelId).
-    /// - `variables`: `variables` (query, `string`, comma-separated): list of string.
+    /// - `channel_id`: path parameter `channelId`: [`ChannelId`](crate::ids::ChannelId).
+    /// - `variables`: query parameter `variables`: list of string, sent comma-separated.
     ///
-    /// Answers [`Variables`](crate::models::Variables) (`Variables`). Documented errors: `400` Missing variables parameter; `404` Channel or variable not found; `409` Channel not in a Stasis application.
+    /// Answers [`Variables`](crate::models::Variables) (`Variables`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `400`: Missing variables parameter
+    /// - `404`: Channel or variable not found
+    /// - `409`: Channel not in a Stasis application
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#getchannelvars)
     pub fn get_channel_vars(
@@ -976,13 +1163,20 @@ impl<'a> Channels<'a> {
         }
     }
 
+    /// Sets several channel variables.
+    ///
     /// `POST /channels/{channelId}/variables` (`channels.setChannelVars`).
     ///
     /// Required parameters:
-    /// - `channel_id`: `channelId` (path, `string`): [`ChannelId`](crate::ids::ChannelId).
-    /// - `variables`: `variables` (body, `containers`): map of strings, sent as `{"variables": {...}}`.
+    /// - `channel_id`: path parameter `channelId`: [`ChannelId`](crate::ids::ChannelId).
+    /// - `variables`: body `{"variables": {...}}`: map of strings.
     ///
-    /// Answers nothing (`()`). Documented errors: `400` Missing variables parameter; `404` Channel not found; `409` Channel not in a Stasis application.
+    /// Answers nothing (`()`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `400`: Missing variables parameter
+    /// - `404`: Channel not found
+    /// - `409`: Channel not in a Stasis application
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#setchannelvars)
     pub fn set_channel_vars(
@@ -1016,15 +1210,21 @@ impl<'a> Channels<'a> {
         }
     }
 
+    /// Creates a channel that spies on or whispers to a channel.
+    ///
     /// `POST /channels/{channelId}/snoop` (`channels.snoopChannel`).
     ///
     /// Required parameters:
-    /// - `channel_id`: `channelId` (path, `string`): [`ChannelId`](crate::ids::ChannelId).
-    /// - `app`: `app` (query, `string`): [`ApplicationName`](crate::ids::ApplicationName).
+    /// - `channel_id`: path parameter `channelId`: [`ChannelId`](crate::ids::ChannelId).
+    /// - `app`: query parameter `app`: [`ApplicationName`](crate::ids::ApplicationName).
     ///
     /// The 4 optional parameters are set on the returned [`SnoopChannelRequest`].
     ///
-    /// Answers [`Channel`](crate::models::Channel) (`Channel`). Documented errors: `400` Invalid parameters; `404` Channel not found.
+    /// Answers [`Channel`](crate::models::Channel) (`Channel`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `400`: Invalid parameters
+    /// - `404`: Channel not found
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#snoopchannel)
     pub fn snoop_channel(
@@ -1054,16 +1254,22 @@ impl<'a> Channels<'a> {
         }
     }
 
+    /// Creates a snooping channel with an id chosen by the caller.
+    ///
     /// `POST /channels/{channelId}/snoop/{snoopId}` (`channels.snoopChannelWithId`).
     ///
     /// Required parameters:
-    /// - `channel_id`: `channelId` (path, `string`): [`ChannelId`](crate::ids::ChannelId).
-    /// - `snoop_id`: `snoopId` (path, `string`): [`ChannelId`](crate::ids::ChannelId).
-    /// - `app`: `app` (query, `string`): [`ApplicationName`](crate::ids::ApplicationName).
+    /// - `channel_id`: path parameter `channelId`: [`ChannelId`](crate::ids::ChannelId).
+    /// - `snoop_id`: path parameter `snoopId`: [`ChannelId`](crate::ids::ChannelId).
+    /// - `app`: query parameter `app`: [`ApplicationName`](crate::ids::ApplicationName).
     ///
     /// The 3 optional parameters are set on the returned [`SnoopChannelWithIdRequest`].
     ///
-    /// Answers [`Channel`](crate::models::Channel) (`Channel`). Documented errors: `400` Invalid parameters; `404` Channel not found.
+    /// Answers [`Channel`](crate::models::Channel) (`Channel`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `400`: Invalid parameters
+    /// - `404`: Channel not found
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#snoopchannelwithid)
     pub fn snoop_channel_with_id(
@@ -1096,14 +1302,20 @@ impl<'a> Channels<'a> {
         }
     }
 
+    /// Dials a channel made by `create`.
+    ///
     /// `POST /channels/{channelId}/dial` (`channels.dial`).
     ///
     /// Required parameters:
-    /// - `channel_id`: `channelId` (path, `string`): [`ChannelId`](crate::ids::ChannelId).
+    /// - `channel_id`: path parameter `channelId`: [`ChannelId`](crate::ids::ChannelId).
     ///
     /// The 2 optional parameters are set on the returned [`DialRequest`].
     ///
-    /// Answers nothing (`()`). Documented errors: `404` Channel cannot be found; `409` Channel cannot be dialed.
+    /// Answers nothing (`()`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `404`: Channel cannot be found
+    /// - `409`: Channel cannot be dialed
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#dial)
     pub fn dial(&self, channel_id: impl Into<crate::ids::ChannelId>) -> DialRequest<'a> {
@@ -1127,12 +1339,17 @@ impl<'a> Channels<'a> {
         }
     }
 
+    /// The RTP statistics of a channel.
+    ///
     /// `GET /channels/{channelId}/rtp_statistics` (`channels.rtpstatistics`).
     ///
     /// Required parameters:
-    /// - `channel_id`: `channelId` (path, `string`): [`ChannelId`](crate::ids::ChannelId).
+    /// - `channel_id`: path parameter `channelId`: [`ChannelId`](crate::ids::ChannelId).
     ///
-    /// Answers [`RTPstat`](crate::models::RTPstat) (`RTPstat`). Documented errors: `404` Channel cannot be found.
+    /// Answers [`RTPstat`](crate::models::RTPstat) (`RTPstat`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `404`: Channel cannot be found
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#rtpstatistics)
     pub fn rtp_statistics(
@@ -1156,15 +1373,21 @@ impl<'a> Channels<'a> {
         }
     }
 
+    /// Creates a channel exchanging media with an external server.
+    ///
     /// `POST /channels/externalMedia` (`channels.externalMedia`).
     ///
     /// Required parameters:
-    /// - `app`: `app` (query, `string`): [`ApplicationName`](crate::ids::ApplicationName).
-    /// - `format`: `format` (query, `string`): string.
+    /// - `app`: query parameter `app`: [`ApplicationName`](crate::ids::ApplicationName).
+    /// - `format`: query parameter `format`: string.
     ///
     /// The 9 optional parameters are set on the returned [`ExternalMediaRequest`].
     ///
-    /// Answers [`Channel`](crate::models::Channel) (`Channel`). Documented errors: `400` Invalid parameters; `409` Channel is not in a Stasis application; Channel is already bridged.
+    /// Answers [`Channel`](crate::models::Channel) (`Channel`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `400`: Invalid parameters
+    /// - `409`: Channel is not in a Stasis application; Channel is already bridged
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#externalmedia)
     pub fn external_media(
@@ -1197,13 +1420,21 @@ impl<'a> Channels<'a> {
         }
     }
 
+    /// Reports the progress of a REFER transfer.
+    ///
     /// `POST /channels/{channelId}/transfer_progress` (`channels.transfer_progress`).
     ///
     /// Required parameters:
-    /// - `channel_id`: `channelId` (path, `string`): [`ChannelId`](crate::ids::ChannelId).
-    /// - `states`: `states` (query, `string`): string.
+    /// - `channel_id`: path parameter `channelId`: [`ChannelId`](crate::ids::ChannelId).
+    /// - `states`: query parameter `states`: string.
     ///
-    /// Answers nothing (`()`). Documented errors: `400` Endpoint parameter not provided; `404` Channel or endpoint not found; `409` Channel not in a Stasis application; `412` Channel in invalid state.
+    /// Answers nothing (`()`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `400`: Endpoint parameter not provided
+    /// - `404`: Channel or endpoint not found
+    /// - `409`: Channel not in a Stasis application
+    /// - `412`: Channel in invalid state
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#transfer_progress)
     pub fn transfer_progress(
@@ -1280,7 +1511,7 @@ pub struct OriginateRequest<'a> {
 }
 
 impl<'a> OriginateRequest<'a> {
-    /// Sets `extension` (query, `string`): string.
+    /// Sets the query parameter `extension`: string.
     pub fn extension(mut self, extension: impl Into<String>) -> Self {
         crate::params::set_query(
             &mut self.req.query,
@@ -1290,7 +1521,7 @@ impl<'a> OriginateRequest<'a> {
         self
     }
 
-    /// Sets `context` (query, `string`): string.
+    /// Sets the query parameter `context`: string.
     pub fn context(mut self, context: impl Into<String>) -> Self {
         crate::params::set_query(
             &mut self.req.query,
@@ -1300,19 +1531,19 @@ impl<'a> OriginateRequest<'a> {
         self
     }
 
-    /// Sets `priority` (query, `long`): integer.
+    /// Sets the query parameter `priority`: integer.
     pub fn priority(mut self, priority: i64) -> Self {
         crate::params::set_query(&mut self.req.query, "priority", priority.to_string());
         self
     }
 
-    /// Sets `label` (query, `string`): string.
+    /// Sets the query parameter `label`: string.
     pub fn label(mut self, label: impl Into<String>) -> Self {
         crate::params::set_query(&mut self.req.query, "label", Into::<String>::into(label));
         self
     }
 
-    /// Sets `app` (query, `string`): [`ApplicationName`](crate::ids::ApplicationName).
+    /// Sets the query parameter `app`: [`ApplicationName`](crate::ids::ApplicationName).
     pub fn app(mut self, app: impl Into<crate::ids::ApplicationName>) -> Self {
         crate::params::set_query(
             &mut self.req.query,
@@ -1322,7 +1553,7 @@ impl<'a> OriginateRequest<'a> {
         self
     }
 
-    /// Sets `appArgs` (query, `string`): string.
+    /// Sets the query parameter `appArgs`: string.
     pub fn app_args(mut self, app_args: impl Into<String>) -> Self {
         crate::params::set_query(
             &mut self.req.query,
@@ -1332,7 +1563,7 @@ impl<'a> OriginateRequest<'a> {
         self
     }
 
-    /// Sets `callerId` (query, `string`): string.
+    /// Sets the query parameter `callerId`: string.
     pub fn caller_id(mut self, caller_id: impl Into<String>) -> Self {
         crate::params::set_query(
             &mut self.req.query,
@@ -1342,7 +1573,7 @@ impl<'a> OriginateRequest<'a> {
         self
     }
 
-    /// Sets `timeout` (query, `int`): duration, sent in whole seconds. Default 30 seconds. `-1` (no limit) is sent by `no_timeout()`.
+    /// Sets the query parameter `timeout`: duration, sent in whole seconds. Default 30 seconds. `-1` (no limit) is sent by `no_timeout()`.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         crate::params::set_query(
             &mut self.req.query,
@@ -1358,7 +1589,7 @@ impl<'a> OriginateRequest<'a> {
         self
     }
 
-    /// Sets `variables` (body, `containers`): map of strings, sent as `{"variables": {...}}`.
+    /// Sets the body `{"variables": {...}}`: map of strings.
     pub fn variables(
         mut self,
         variables: impl IntoIterator<Item = (impl Into<String>, impl Into<String>)>,
@@ -1382,7 +1613,7 @@ impl<'a> OriginateRequest<'a> {
         self
     }
 
-    /// Sets `channelId` (query, `string`): [`ChannelId`](crate::ids::ChannelId).
+    /// Sets the query parameter `channelId`: [`ChannelId`](crate::ids::ChannelId).
     pub fn channel_id(mut self, channel_id: impl Into<crate::ids::ChannelId>) -> Self {
         crate::params::set_query(
             &mut self.req.query,
@@ -1392,7 +1623,7 @@ impl<'a> OriginateRequest<'a> {
         self
     }
 
-    /// Sets `otherChannelId` (query, `string`): [`ChannelId`](crate::ids::ChannelId).
+    /// Sets the query parameter `otherChannelId`: [`ChannelId`](crate::ids::ChannelId).
     pub fn other_channel_id(mut self, other_channel_id: impl Into<crate::ids::ChannelId>) -> Self {
         crate::params::set_query(
             &mut self.req.query,
@@ -1402,7 +1633,7 @@ impl<'a> OriginateRequest<'a> {
         self
     }
 
-    /// Sets `originator` (query, `string`): [`ChannelId`](crate::ids::ChannelId).
+    /// Sets the query parameter `originator`: [`ChannelId`](crate::ids::ChannelId).
     pub fn originator(mut self, originator: impl Into<crate::ids::ChannelId>) -> Self {
         crate::params::set_query(
             &mut self.req.query,
@@ -1412,7 +1643,7 @@ impl<'a> OriginateRequest<'a> {
         self
     }
 
-    /// Sets `formats` (query, `string`): string.
+    /// Sets the query parameter `formats`: string.
     pub fn formats(mut self, formats: impl Into<String>) -> Self {
         crate::params::set_query(
             &mut self.req.query,
@@ -1456,7 +1687,7 @@ pub struct CreateRequest<'a> {
 }
 
 impl<'a> CreateRequest<'a> {
-    /// Sets `appArgs` (query, `string`): string.
+    /// Sets the query parameter `appArgs`: string.
     pub fn app_args(mut self, app_args: impl Into<String>) -> Self {
         crate::params::set_query(
             &mut self.req.query,
@@ -1466,7 +1697,7 @@ impl<'a> CreateRequest<'a> {
         self
     }
 
-    /// Sets `channelId` (query, `string`): [`ChannelId`](crate::ids::ChannelId).
+    /// Sets the query parameter `channelId`: [`ChannelId`](crate::ids::ChannelId).
     pub fn channel_id(mut self, channel_id: impl Into<crate::ids::ChannelId>) -> Self {
         crate::params::set_query(
             &mut self.req.query,
@@ -1476,7 +1707,7 @@ impl<'a> CreateRequest<'a> {
         self
     }
 
-    /// Sets `otherChannelId` (query, `string`): [`ChannelId`](crate::ids::ChannelId).
+    /// Sets the query parameter `otherChannelId`: [`ChannelId`](crate::ids::ChannelId).
     pub fn other_channel_id(mut self, other_channel_id: impl Into<crate::ids::ChannelId>) -> Self {
         crate::params::set_query(
             &mut self.req.query,
@@ -1486,7 +1717,7 @@ impl<'a> CreateRequest<'a> {
         self
     }
 
-    /// Sets `originator` (query, `string`): [`ChannelId`](crate::ids::ChannelId).
+    /// Sets the query parameter `originator`: [`ChannelId`](crate::ids::ChannelId).
     pub fn originator(mut self, originator: impl Into<crate::ids::ChannelId>) -> Self {
         crate::params::set_query(
             &mut self.req.query,
@@ -1496,7 +1727,7 @@ impl<'a> CreateRequest<'a> {
         self
     }
 
-    /// Sets `formats` (query, `string`): string.
+    /// Sets the query parameter `formats`: string.
     pub fn formats(mut self, formats: impl Into<String>) -> Self {
         crate::params::set_query(
             &mut self.req.query,
@@ -1506,7 +1737,7 @@ impl<'a> CreateRequest<'a> {
         self
     }
 
-    /// Sets `variables` (body, `containers`): map of strings, sent as `{"variables": {...}}`.
+    /// Sets the body `{"variables": {...}}`: map of strings.
     pub fn variables(
         mut self,
         variables: impl IntoIterator<Item = (impl Into<String>, impl Into<String>)>,
@@ -1598,7 +1829,7 @@ pub struct OriginateWithIdRequest<'a> {
 }
 
 impl<'a> OriginateWithIdRequest<'a> {
-    /// Sets `extension` (query, `string`): string.
+    /// Sets the query parameter `extension`: string.
     pub fn extension(mut self, extension: impl Into<String>) -> Self {
         crate::params::set_query(
             &mut self.req.query,
@@ -1608,7 +1839,7 @@ impl<'a> OriginateWithIdRequest<'a> {
         self
     }
 
-    /// Sets `context` (query, `string`): string.
+    /// Sets the query parameter `context`: string.
     pub fn context(mut self, context: impl Into<String>) -> Self {
         crate::params::set_query(
             &mut self.req.query,
@@ -1618,19 +1849,19 @@ impl<'a> OriginateWithIdRequest<'a> {
         self
     }
 
-    /// Sets `priority` (query, `long`): integer.
+    /// Sets the query parameter `priority`: integer.
     pub fn priority(mut self, priority: i64) -> Self {
         crate::params::set_query(&mut self.req.query, "priority", priority.to_string());
         self
     }
 
-    /// Sets `label` (query, `string`): string.
+    /// Sets the query parameter `label`: string.
     pub fn label(mut self, label: impl Into<String>) -> Self {
         crate::params::set_query(&mut self.req.query, "label", Into::<String>::into(label));
         self
     }
 
-    /// Sets `app` (query, `string`): [`ApplicationName`](crate::ids::ApplicationName).
+    /// Sets the query parameter `app`: [`ApplicationName`](crate::ids::ApplicationName).
     pub fn app(mut self, app: impl Into<crate::ids::ApplicationName>) -> Self {
         crate::params::set_query(
             &mut self.req.query,
@@ -1640,7 +1871,7 @@ impl<'a> OriginateWithIdRequest<'a> {
         self
     }
 
-    /// Sets `appArgs` (query, `string`): string.
+    /// Sets the query parameter `appArgs`: string.
     pub fn app_args(mut self, app_args: impl Into<String>) -> Self {
         crate::params::set_query(
             &mut self.req.query,
@@ -1650,7 +1881,7 @@ impl<'a> OriginateWithIdRequest<'a> {
         self
     }
 
-    /// Sets `callerId` (query, `string`): string.
+    /// Sets the query parameter `callerId`: string.
     pub fn caller_id(mut self, caller_id: impl Into<String>) -> Self {
         crate::params::set_query(
             &mut self.req.query,
@@ -1660,7 +1891,7 @@ impl<'a> OriginateWithIdRequest<'a> {
         self
     }
 
-    /// Sets `timeout` (query, `int`): duration, sent in whole seconds. Default 30 seconds. `-1` (no limit) is sent by `no_timeout()`.
+    /// Sets the query parameter `timeout`: duration, sent in whole seconds. Default 30 seconds. `-1` (no limit) is sent by `no_timeout()`.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         crate::params::set_query(
             &mut self.req.query,
@@ -1676,7 +1907,7 @@ impl<'a> OriginateWithIdRequest<'a> {
         self
     }
 
-    /// Sets `variables` (body, `containers`): map of strings, sent as `{"variables": {...}}`.
+    /// Sets the body `{"variables": {...}}`: map of strings.
     pub fn variables(
         mut self,
         variables: impl IntoIterator<Item = (impl Into<String>, impl Into<String>)>,
@@ -1700,7 +1931,7 @@ impl<'a> OriginateWithIdRequest<'a> {
         self
     }
 
-    /// Sets `otherChannelId` (query, `string`): [`ChannelId`](crate::ids::ChannelId).
+    /// Sets the query parameter `otherChannelId`: [`ChannelId`](crate::ids::ChannelId).
     pub fn other_channel_id(mut self, other_channel_id: impl Into<crate::ids::ChannelId>) -> Self {
         crate::params::set_query(
             &mut self.req.query,
@@ -1710,7 +1941,7 @@ impl<'a> OriginateWithIdRequest<'a> {
         self
     }
 
-    /// Sets `originator` (query, `string`): [`ChannelId`](crate::ids::ChannelId).
+    /// Sets the query parameter `originator`: [`ChannelId`](crate::ids::ChannelId).
     pub fn originator(mut self, originator: impl Into<crate::ids::ChannelId>) -> Self {
         crate::params::set_query(
             &mut self.req.query,
@@ -1720,7 +1951,7 @@ impl<'a> OriginateWithIdRequest<'a> {
         self
     }
 
-    /// Sets `formats` (query, `string`): string.
+    /// Sets the query parameter `formats`: string.
     pub fn formats(mut self, formats: impl Into<String>) -> Self {
         crate::params::set_query(
             &mut self.req.query,
@@ -1764,7 +1995,7 @@ pub struct HangupRequest<'a> {
 }
 
 impl<'a> HangupRequest<'a> {
-    /// Sets `reason_code` (query, `string`): string.
+    /// Sets the query parameter `reason_code`: string.
     pub fn reason_code(mut self, reason_code: impl Into<String>) -> Self {
         crate::params::set_query(
             &mut self.req.query,
@@ -1774,7 +2005,7 @@ impl<'a> HangupRequest<'a> {
         self
     }
 
-    /// Sets `reason` (query, `string`): [`HangupReason`](crate::models::HangupReason). Allowed values: `normal`, `busy`, `congestion`, `no_answer`, `timeout`, `rejected`, `unallocated`, `normal_unspecified`, `number_incomplete`, `codec_mismatch`, `interworking`, `failure`, `answered_elsewhere`.
+    /// Sets the query parameter `reason`: [`HangupReason`](crate::models::HangupReason). Allowed values: `normal`, `busy`, `congestion`, `no_answer`, `timeout`, `rejected`, `unallocated`, `normal_unspecified`, `number_incomplete`, `codec_mismatch`, `interworking`, `failure`, `answered_elsewhere`.
     pub fn reason(mut self, reason: impl Into<crate::models::HangupReason>) -> Self {
         crate::params::set_query(
             &mut self.req.query,
@@ -1820,7 +2051,7 @@ pub struct ContinueInDialplanRequest<'a> {
 }
 
 impl<'a> ContinueInDialplanRequest<'a> {
-    /// Sets `context` (query, `string`): string.
+    /// Sets the query parameter `context`: string.
     pub fn context(mut self, context: impl Into<String>) -> Self {
         crate::params::set_query(
             &mut self.req.query,
@@ -1830,7 +2061,7 @@ impl<'a> ContinueInDialplanRequest<'a> {
         self
     }
 
-    /// Sets `extension` (query, `string`): string.
+    /// Sets the query parameter `extension`: string.
     pub fn extension(mut self, extension: impl Into<String>) -> Self {
         crate::params::set_query(
             &mut self.req.query,
@@ -1840,13 +2071,13 @@ impl<'a> ContinueInDialplanRequest<'a> {
         self
     }
 
-    /// Sets `priority` (query, `int`): integer.
+    /// Sets the query parameter `priority`: integer.
     pub fn priority(mut self, priority: i64) -> Self {
         crate::params::set_query(&mut self.req.query, "priority", priority.to_string());
         self
     }
 
-    /// Sets `label` (query, `string`): string.
+    /// Sets the query parameter `label`: string.
     pub fn label(mut self, label: impl Into<String>) -> Self {
         crate::params::set_query(&mut self.req.query, "label", Into::<String>::into(label));
         self
@@ -1886,7 +2117,7 @@ pub struct MoveToAppRequest<'a> {
 }
 
 impl<'a> MoveToAppRequest<'a> {
-    /// Sets `appArgs` (query, `string`): string.
+    /// Sets the query parameter `appArgs`: string.
     pub fn app_args(mut self, app_args: impl Into<String>) -> Self {
         crate::params::set_query(
             &mut self.req.query,
@@ -2100,13 +2331,13 @@ pub struct SendDtmfRequest<'a> {
 }
 
 impl<'a> SendDtmfRequest<'a> {
-    /// Sets `dtmf` (query, `string`): string.
+    /// Sets the query parameter `dtmf`: string.
     pub fn dtmf(mut self, dtmf: impl Into<String>) -> Self {
         crate::params::set_query(&mut self.req.query, "dtmf", Into::<String>::into(dtmf));
         self
     }
 
-    /// Sets `before` (query, `int`): duration, sent in whole milliseconds. Default 0 milliseconds.
+    /// Sets the query parameter `before`: duration, sent in whole milliseconds. Default 0 milliseconds.
     pub fn before(mut self, before: std::time::Duration) -> Self {
         crate::params::set_query(
             &mut self.req.query,
@@ -2116,7 +2347,7 @@ impl<'a> SendDtmfRequest<'a> {
         self
     }
 
-    /// Sets `between` (query, `int`): duration, sent in whole milliseconds. Default 100 milliseconds.
+    /// Sets the query parameter `between`: duration, sent in whole milliseconds. Default 100 milliseconds.
     pub fn between(mut self, between: std::time::Duration) -> Self {
         crate::params::set_query(
             &mut self.req.query,
@@ -2126,7 +2357,7 @@ impl<'a> SendDtmfRequest<'a> {
         self
     }
 
-    /// Sets `duration` (query, `int`): duration, sent in whole milliseconds. Default 100 milliseconds.
+    /// Sets the query parameter `duration`: duration, sent in whole milliseconds. Default 100 milliseconds.
     pub fn duration(mut self, duration: std::time::Duration) -> Self {
         crate::params::set_query(
             &mut self.req.query,
@@ -2136,7 +2367,7 @@ impl<'a> SendDtmfRequest<'a> {
         self
     }
 
-    /// Sets `after` (query, `int`): duration, sent in whole milliseconds. Default 0 milliseconds.
+    /// Sets the query parameter `after`: duration, sent in whole milliseconds. Default 0 milliseconds.
     pub fn after(mut self, after: std::time::Duration) -> Self {
         crate::params::set_query(&mut self.req.query, "after", after.as_millis().to_string());
         self
@@ -2176,7 +2407,7 @@ pub struct MuteRequest<'a> {
 }
 
 impl<'a> MuteRequest<'a> {
-    /// Sets `direction` (query, `string`): [`MuteDirection`](crate::models::MuteDirection). Default `both`. Allowed values: `both`, `in`, `out`.
+    /// Sets the query parameter `direction`: [`MuteDirection`](crate::models::MuteDirection). Default `both`. Allowed values: `both`, `in`, `out`.
     pub fn direction(mut self, direction: impl Into<crate::models::MuteDirection>) -> Self {
         crate::params::set_query(
             &mut self.req.query,
@@ -2222,7 +2453,7 @@ pub struct UnmuteRequest<'a> {
 }
 
 impl<'a> UnmuteRequest<'a> {
-    /// Sets `direction` (query, `string`): [`MuteDirection`](crate::models::MuteDirection). Default `both`. Allowed values: `both`, `in`, `out`.
+    /// Sets the query parameter `direction`: [`MuteDirection`](crate::models::MuteDirection). Default `both`. Allowed values: `both`, `in`, `out`.
     pub fn direction(mut self, direction: impl Into<crate::models::MuteDirection>) -> Self {
         crate::params::set_query(
             &mut self.req.query,
@@ -2336,7 +2567,7 @@ pub struct StartMohRequest<'a> {
 }
 
 impl<'a> StartMohRequest<'a> {
-    /// Sets `mohClass` (query, `string`): string.
+    /// Sets the query parameter `mohClass`: string.
     pub fn moh_class(mut self, moh_class: impl Into<String>) -> Self {
         crate::params::set_query(
             &mut self.req.query,
@@ -2482,13 +2713,13 @@ pub struct PlayRequest<'a> {
 }
 
 impl<'a> PlayRequest<'a> {
-    /// Sets `lang` (query, `string`): string.
+    /// Sets the query parameter `lang`: string.
     pub fn lang(mut self, lang: impl Into<String>) -> Self {
         crate::params::set_query(&mut self.req.query, "lang", Into::<String>::into(lang));
         self
     }
 
-    /// Sets `offsetms` (query, `int`): duration, sent in whole milliseconds.
+    /// Sets the query parameter `offsetms`: duration, sent in whole milliseconds.
     pub fn offsetms(mut self, offsetms: std::time::Duration) -> Self {
         crate::params::set_query(
             &mut self.req.query,
@@ -2498,7 +2729,7 @@ impl<'a> PlayRequest<'a> {
         self
     }
 
-    /// Sets `skipms` (query, `int`): duration, sent in whole milliseconds. Default 3000 milliseconds.
+    /// Sets the query parameter `skipms`: duration, sent in whole milliseconds. Default 3000 milliseconds.
     pub fn skipms(mut self, skipms: std::time::Duration) -> Self {
         crate::params::set_query(
             &mut self.req.query,
@@ -2508,7 +2739,7 @@ impl<'a> PlayRequest<'a> {
         self
     }
 
-    /// Sets `playbackId` (query, `string`): [`PlaybackId`](crate::ids::PlaybackId).
+    /// Sets the query parameter `playbackId`: [`PlaybackId`](crate::ids::PlaybackId).
     pub fn playback_id(mut self, playback_id: impl Into<crate::ids::PlaybackId>) -> Self {
         crate::params::set_query(
             &mut self.req.query,
@@ -2552,13 +2783,13 @@ pub struct PlayWithIdRequest<'a> {
 }
 
 impl<'a> PlayWithIdRequest<'a> {
-    /// Sets `lang` (query, `string`): string.
+    /// Sets the query parameter `lang`: string.
     pub fn lang(mut self, lang: impl Into<String>) -> Self {
         crate::params::set_query(&mut self.req.query, "lang", Into::<String>::into(lang));
         self
     }
 
-    /// Sets `offsetms` (query, `int`): duration, sent in whole milliseconds.
+    /// Sets the query parameter `offsetms`: duration, sent in whole milliseconds.
     pub fn offsetms(mut self, offsetms: std::time::Duration) -> Self {
         crate::params::set_query(
             &mut self.req.query,
@@ -2568,7 +2799,7 @@ impl<'a> PlayWithIdRequest<'a> {
         self
     }
 
-    /// Sets `skipms` (query, `int`): duration, sent in whole milliseconds. Default 3000 milliseconds.
+    /// Sets the query parameter `skipms`: duration, sent in whole milliseconds. Default 3000 milliseconds.
     pub fn skipms(mut self, skipms: std::time::Duration) -> Self {
         crate::params::set_query(
             &mut self.req.query,
@@ -2612,7 +2843,7 @@ pub struct RecordRequest<'a> {
 }
 
 impl<'a> RecordRequest<'a> {
-    /// Sets `maxDurationSeconds` (query, `int`): duration, sent in whole seconds. Default 0 seconds. Range: minimum 0.
+    /// Sets the query parameter `maxDurationSeconds`: duration, sent in whole seconds. Default 0 seconds. Range: minimum 0.
     pub fn max_duration_seconds(mut self, max_duration_seconds: std::time::Duration) -> Self {
         crate::params::set_query(
             &mut self.req.query,
@@ -2622,7 +2853,7 @@ impl<'a> RecordRequest<'a> {
         self
     }
 
-    /// Sets `maxSilenceSeconds` (query, `int`): duration, sent in whole seconds. Default 0 seconds. Range: minimum 0.
+    /// Sets the query parameter `maxSilenceSeconds`: duration, sent in whole seconds. Default 0 seconds. Range: minimum 0.
     pub fn max_silence_seconds(mut self, max_silence_seconds: std::time::Duration) -> Self {
         crate::params::set_query(
             &mut self.req.query,
@@ -2632,7 +2863,7 @@ impl<'a> RecordRequest<'a> {
         self
     }
 
-    /// Sets `ifExists` (query, `string`): [`RecordingIfExists`](crate::models::RecordingIfExists). Default `fail`. Allowed values: `fail`, `overwrite`, `append`.
+    /// Sets the query parameter `ifExists`: [`RecordingIfExists`](crate::models::RecordingIfExists). Default `fail`. Allowed values: `fail`, `overwrite`, `append`.
     pub fn if_exists(mut self, if_exists: impl Into<crate::models::RecordingIfExists>) -> Self {
         crate::params::set_query(
             &mut self.req.query,
@@ -2644,13 +2875,13 @@ impl<'a> RecordRequest<'a> {
         self
     }
 
-    /// Sets `beep` (query, `boolean`): boolean. Default `false`.
+    /// Sets the query parameter `beep`: boolean. Default `false`.
     pub fn beep(mut self, beep: bool) -> Self {
         crate::params::set_query(&mut self.req.query, "beep", beep.to_string());
         self
     }
 
-    /// Sets `terminateOn` (query, `string`): [`RecordingTerminateOn`](crate::models::RecordingTerminateOn). Default `none`. Allowed values: `none`, `any`, `*`, `#`.
+    /// Sets the query parameter `terminateOn`: [`RecordingTerminateOn`](crate::models::RecordingTerminateOn). Default `none`. Allowed values: `none`, `any`, `*`, `#`.
     pub fn terminate_on(
         mut self,
         terminate_on: impl Into<crate::models::RecordingTerminateOn>,
@@ -2733,13 +2964,13 @@ pub struct SetChannelVarRequest<'a> {
 }
 
 impl<'a> SetChannelVarRequest<'a> {
-    /// Sets `value` (query, `string`): string.
+    /// Sets the query parameter `value`: string.
     pub fn value(mut self, value: impl Into<String>) -> Self {
         crate::params::set_query(&mut self.req.query, "value", Into::<String>::into(value));
         self
     }
 
-    /// Sets `report_events` (query, `boolean`): boolean. Default `false`.
+    /// Sets the query parameter `report_events`: boolean. Default `false`.
     pub fn report_events(mut self, report_events: bool) -> Self {
         crate::params::set_query(
             &mut self.req.query,
@@ -2851,7 +3082,7 @@ pub struct SnoopChannelRequest<'a> {
 }
 
 impl<'a> SnoopChannelRequest<'a> {
-    /// Sets `spy` (query, `string`): [`SnoopDirection`](crate::models::SnoopDirection). Default `none`. Allowed values: `none`, `both`, `out`, `in`.
+    /// Sets the query parameter `spy`: [`SnoopDirection`](crate::models::SnoopDirection). Default `none`. Allowed values: `none`, `both`, `out`, `in`.
     pub fn spy(mut self, spy: impl Into<crate::models::SnoopDirection>) -> Self {
         crate::params::set_query(
             &mut self.req.query,
@@ -2863,7 +3094,7 @@ impl<'a> SnoopChannelRequest<'a> {
         self
     }
 
-    /// Sets `whisper` (query, `string`): [`SnoopDirection`](crate::models::SnoopDirection). Default `none`. Allowed values: `none`, `both`, `out`, `in`.
+    /// Sets the query parameter `whisper`: [`SnoopDirection`](crate::models::SnoopDirection). Default `none`. Allowed values: `none`, `both`, `out`, `in`.
     pub fn whisper(mut self, whisper: impl Into<crate::models::SnoopDirection>) -> Self {
         crate::params::set_query(
             &mut self.req.query,
@@ -2875,7 +3106,7 @@ impl<'a> SnoopChannelRequest<'a> {
         self
     }
 
-    /// Sets `appArgs` (query, `string`): string.
+    /// Sets the query parameter `appArgs`: string.
     pub fn app_args(mut self, app_args: impl Into<String>) -> Self {
         crate::params::set_query(
             &mut self.req.query,
@@ -2885,7 +3116,7 @@ impl<'a> SnoopChannelRequest<'a> {
         self
     }
 
-    /// Sets `snoopId` (query, `string`): [`ChannelId`](crate::ids::ChannelId).
+    /// Sets the query parameter `snoopId`: [`ChannelId`](crate::ids::ChannelId).
     pub fn snoop_id(mut self, snoop_id: impl Into<crate::ids::ChannelId>) -> Self {
         crate::params::set_query(
             &mut self.req.query,
@@ -2929,7 +3160,7 @@ pub struct SnoopChannelWithIdRequest<'a> {
 }
 
 impl<'a> SnoopChannelWithIdRequest<'a> {
-    /// Sets `spy` (query, `string`): [`SnoopDirection`](crate::models::SnoopDirection). Default `none`. Allowed values: `none`, `both`, `out`, `in`.
+    /// Sets the query parameter `spy`: [`SnoopDirection`](crate::models::SnoopDirection). Default `none`. Allowed values: `none`, `both`, `out`, `in`.
     pub fn spy(mut self, spy: impl Into<crate::models::SnoopDirection>) -> Self {
         crate::params::set_query(
             &mut self.req.query,
@@ -2941,7 +3172,7 @@ impl<'a> SnoopChannelWithIdRequest<'a> {
         self
     }
 
-    /// Sets `whisper` (query, `string`): [`SnoopDirection`](crate::models::SnoopDirection). Default `none`. Allowed values: `none`, `both`, `out`, `in`.
+    /// Sets the query parameter `whisper`: [`SnoopDirection`](crate::models::SnoopDirection). Default `none`. Allowed values: `none`, `both`, `out`, `in`.
     pub fn whisper(mut self, whisper: impl Into<crate::models::SnoopDirection>) -> Self {
         crate::params::set_query(
             &mut self.req.query,
@@ -2953,7 +3184,7 @@ impl<'a> SnoopChannelWithIdRequest<'a> {
         self
     }
 
-    /// Sets `appArgs` (query, `string`): string.
+    /// Sets the query parameter `appArgs`: string.
     pub fn app_args(mut self, app_args: impl Into<String>) -> Self {
         crate::params::set_query(
             &mut self.req.query,
@@ -2997,7 +3228,7 @@ pub struct DialRequest<'a> {
 }
 
 impl<'a> DialRequest<'a> {
-    /// Sets `caller` (query, `string`): [`ChannelId`](crate::ids::ChannelId).
+    /// Sets the query parameter `caller`: [`ChannelId`](crate::ids::ChannelId).
     pub fn caller(mut self, caller: impl Into<crate::ids::ChannelId>) -> Self {
         crate::params::set_query(
             &mut self.req.query,
@@ -3007,7 +3238,7 @@ impl<'a> DialRequest<'a> {
         self
     }
 
-    /// Sets `timeout` (query, `int`): duration, sent in whole seconds. Default 0 seconds. Range: minimum 0.
+    /// Sets the query parameter `timeout`: duration, sent in whole seconds. Default 0 seconds. Range: minimum 0.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         crate::params::set_query(
             &mut self.req.query,
@@ -3085,7 +3316,7 @@ pub struct ExternalMediaRequest<'a> {
 }
 
 impl<'a> ExternalMediaRequest<'a> {
-    /// Sets `channelId` (query, `string`): [`ChannelId`](crate::ids::ChannelId).
+    /// Sets the query parameter `channelId`: [`ChannelId`](crate::ids::ChannelId).
     pub fn channel_id(mut self, channel_id: impl Into<crate::ids::ChannelId>) -> Self {
         crate::params::set_query(
             &mut self.req.query,
@@ -3095,7 +3326,7 @@ impl<'a> ExternalMediaRequest<'a> {
         self
     }
 
-    /// Sets `variables` (body, `containers`): map of strings, sent as `{"variables": {...}}`.
+    /// Sets the body `{"variables": {...}}`: map of strings.
     pub fn variables(
         mut self,
         variables: impl IntoIterator<Item = (impl Into<String>, impl Into<String>)>,
@@ -3119,7 +3350,7 @@ impl<'a> ExternalMediaRequest<'a> {
         self
     }
 
-    /// Sets `external_host` (query, `string`): string.
+    /// Sets the query parameter `external_host`: string.
     pub fn external_host(mut self, external_host: impl Into<String>) -> Self {
         crate::params::set_query(
             &mut self.req.query,
@@ -3129,7 +3360,7 @@ impl<'a> ExternalMediaRequest<'a> {
         self
     }
 
-    /// Sets `encapsulation` (query, `string`): [`ExternalMediaEncapsulation`](crate::models::ExternalMediaEncapsulation). Default `rtp`. Allowed values: `rtp`, `audiosocket`, `none`.
+    /// Sets the query parameter `encapsulation`: [`ExternalMediaEncapsulation`](crate::models::ExternalMediaEncapsulation). Default `rtp`. Allowed values: `rtp`, `audiosocket`, `none`.
     pub fn encapsulation(
         mut self,
         encapsulation: impl Into<crate::models::ExternalMediaEncapsulation>,
@@ -3144,7 +3375,7 @@ impl<'a> ExternalMediaRequest<'a> {
         self
     }
 
-    /// Sets `transport` (query, `string`): [`ExternalMediaTransport`](crate::models::ExternalMediaTransport). Default `udp`. Allowed values: `udp`, `tcp`, `websocket`.
+    /// Sets the query parameter `transport`: [`ExternalMediaTransport`](crate::models::ExternalMediaTransport). Default `udp`. Allowed values: `udp`, `tcp`, `websocket`.
     pub fn transport(
         mut self,
         transport: impl Into<crate::models::ExternalMediaTransport>,
@@ -3159,7 +3390,7 @@ impl<'a> ExternalMediaRequest<'a> {
         self
     }
 
-    /// Sets `connection_type` (query, `string`): [`ExternalMediaConnectionType`](crate::models::ExternalMediaConnectionType). Default `client`. Allowed values: `client`, `server`.
+    /// Sets the query parameter `connection_type`: [`ExternalMediaConnectionType`](crate::models::ExternalMediaConnectionType). Default `client`. Allowed values: `client`, `server`.
     pub fn connection_type(
         mut self,
         connection_type: impl Into<crate::models::ExternalMediaConnectionType>,
@@ -3174,7 +3405,7 @@ impl<'a> ExternalMediaRequest<'a> {
         self
     }
 
-    /// Sets `direction` (query, `string`): [`ExternalMediaDirection`](crate::models::ExternalMediaDirection). Default `both`. Allowed values: `both`.
+    /// Sets the query parameter `direction`: [`ExternalMediaDirection`](crate::models::ExternalMediaDirection). Default `both`. Allowed values: `both`.
     pub fn direction(
         mut self,
         direction: impl Into<crate::models::ExternalMediaDirection>,
@@ -3189,13 +3420,13 @@ impl<'a> ExternalMediaRequest<'a> {
         self
     }
 
-    /// Sets `data` (query, `string`): string.
+    /// Sets the query parameter `data`: string.
     pub fn data(mut self, data: impl Into<String>) -> Self {
         crate::params::set_query(&mut self.req.query, "data", Into::<String>::into(data));
         self
     }
 
-    /// Sets `transport_data` (query, `string`): string.
+    /// Sets the query parameter `transport_data`: string.
     pub fn transport_data(mut self, transport_data: impl Into<String>) -> Self {
         crate::params::set_query(
             &mut self.req.query,

@@ -18,6 +18,8 @@ impl crate::Client {
 }
 
 impl<'a> DeviceStates<'a> {
+    /// Lists the device states controlled by ARI.
+    ///
     /// `GET /deviceStates` (`deviceStates.list`).
     ///
     /// Answers list of [`DeviceState`](crate::models::DeviceState) (`List[DeviceState]`).
@@ -37,10 +39,12 @@ impl<'a> DeviceStates<'a> {
         }
     }
 
+    /// Gets the state of a device.
+    ///
     /// `GET /deviceStates/{deviceName}` (`deviceStates.get`).
     ///
     /// Required parameters:
-    /// - `device_name`: `deviceName` (path, `string`): [`DeviceName`](crate::ids::DeviceName).
+    /// - `device_name`: path parameter `deviceName`: [`DeviceName`](crate::ids::DeviceName).
     ///
     /// Answers [`DeviceState`](crate::models::DeviceState) (`DeviceState`).
     ///
@@ -63,13 +67,19 @@ impl<'a> DeviceStates<'a> {
         }
     }
 
+    /// Sets the state of an ARI-controlled device, creating it.
+    ///
     /// `PUT /deviceStates/{deviceName}` (`deviceStates.update`).
     ///
     /// Required parameters:
-    /// - `device_name`: `deviceName` (path, `string`): [`DeviceName`](crate::ids::DeviceName).
-    /// - `device_state`: `deviceState` (query, `string`): [`DeviceStateValue`](crate::models::DeviceStateValue). Allowed values: `NOT_INUSE`, `INUSE`, `BUSY`, `INVALID`, `UNAVAILABLE`, `RINGING`, `RINGINUSE`, `ONHOLD`.
+    /// - `device_name`: path parameter `deviceName`: [`DeviceName`](crate::ids::DeviceName).
+    /// - `device_state`: query parameter `deviceState`: [`DeviceStateValue`](crate::models::DeviceStateValue). Allowed values: `NOT_INUSE`, `INUSE`, `BUSY`, `INVALID`, `UNAVAILABLE`, `RINGING`, `RINGINUSE`, `ONHOLD`.
     ///
-    /// Answers nothing (`()`). Documented errors: `404` Device name is missing; `409` Uncontrolled device specified.
+    /// Answers nothing (`()`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `404`: Device name is missing
+    /// - `409`: Uncontrolled device specified
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Devicestates_REST_API/#update)
     pub fn update(
@@ -104,12 +114,18 @@ impl<'a> DeviceStates<'a> {
         }
     }
 
+    /// Deletes an ARI-controlled device state.
+    ///
     /// `DELETE /deviceStates/{deviceName}` (`deviceStates.delete`).
     ///
     /// Required parameters:
-    /// - `device_name`: `deviceName` (path, `string`): [`DeviceName`](crate::ids::DeviceName).
+    /// - `device_name`: path parameter `deviceName`: [`DeviceName`](crate::ids::DeviceName).
     ///
-    /// Answers nothing (`()`). Documented errors: `404` Device name is missing; `409` Uncontrolled device specified.
+    /// Answers nothing (`()`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `404`: Device name is missing
+    /// - `409`: Uncontrolled device specified
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Devicestates_REST_API/#delete)
     pub fn delete(&self, device_name: impl Into<crate::ids::DeviceName>) -> DeleteRequest<'a> {

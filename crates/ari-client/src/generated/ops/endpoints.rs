@@ -18,6 +18,8 @@ impl crate::Client {
 }
 
 impl<'a> Endpoints<'a> {
+    /// Lists the endpoints.
+    ///
     /// `GET /endpoints` (`endpoints.list`).
     ///
     /// Answers list of [`Endpoint`](crate::models::Endpoint) (`List[Endpoint]`).
@@ -37,15 +39,21 @@ impl<'a> Endpoints<'a> {
         }
     }
 
+    /// Sends a text message to a URI.
+    ///
     /// `PUT /endpoints/sendMessage` (`endpoints.sendMessage`).
     ///
     /// Required parameters:
-    /// - `to`: `to` (query, `string`): string.
-    /// - `from`: `from` (query, `string`): string.
+    /// - `to`: query parameter `to`: string.
+    /// - `from`: query parameter `from`: string.
     ///
     /// The 2 optional parameters are set on the returned [`SendMessageRequest`].
     ///
-    /// Answers nothing (`()`). Documented errors: `400` Invalid parameters for sending a message; `404` Endpoint not found.
+    /// Answers nothing (`()`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `400`: Invalid parameters for sending a message
+    /// - `404`: Endpoint not found
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Endpoints_REST_API/#sendmessage)
     pub fn send_message(
@@ -71,16 +79,22 @@ impl<'a> Endpoints<'a> {
         }
     }
 
+    /// Sends a REFER to a URI.
+    ///
     /// `POST /endpoints/refer` (`endpoints.refer`).
     ///
     /// Required parameters:
-    /// - `to`: `to` (query, `string`): string.
-    /// - `from`: `from` (query, `string`): string.
-    /// - `refer_to`: `refer_to` (query, `string`): string.
+    /// - `to`: query parameter `to`: string.
+    /// - `from`: query parameter `from`: string.
+    /// - `refer_to`: query parameter `refer_to`: string.
     ///
     /// The 2 optional parameters are set on the returned [`ReferRequest`].
     ///
-    /// Answers nothing (`()`). Documented errors: `400` Invalid parameters for referring; `404` Endpoint not found.
+    /// Answers nothing (`()`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `400`: Invalid parameters for referring
+    /// - `404`: Endpoint not found
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Endpoints_REST_API/#refer)
     pub fn refer(
@@ -108,12 +122,17 @@ impl<'a> Endpoints<'a> {
         }
     }
 
+    /// Lists the endpoints of one technology.
+    ///
     /// `GET /endpoints/{tech}` (`endpoints.listByTech`).
     ///
     /// Required parameters:
-    /// - `tech`: `tech` (path, `string`): string.
+    /// - `tech`: path parameter `tech`: string.
     ///
-    /// Answers list of [`Endpoint`](crate::models::Endpoint) (`List[Endpoint]`). Documented errors: `404` Endpoints not found.
+    /// Answers list of [`Endpoint`](crate::models::Endpoint) (`List[Endpoint]`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `404`: Endpoints not found
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Endpoints_REST_API/#listbytech)
     pub fn list_by_tech(&self, tech: impl Into<String>) -> ListByTechRequest<'a> {
@@ -131,13 +150,19 @@ impl<'a> Endpoints<'a> {
         }
     }
 
+    /// Gets one endpoint.
+    ///
     /// `GET /endpoints/{tech}/{resource}` (`endpoints.get`).
     ///
     /// Required parameters:
-    /// - `tech`: `tech` (path, `string`): string.
-    /// - `resource`: `resource` (path, `string`): string.
+    /// - `tech`: path parameter `tech`: string.
+    /// - `resource`: path parameter `resource`: string.
     ///
-    /// Answers [`Endpoint`](crate::models::Endpoint) (`Endpoint`). Documented errors: `400` Invalid parameters for sending a message; `404` Endpoints not found.
+    /// Answers [`Endpoint`](crate::models::Endpoint) (`Endpoint`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `400`: Invalid parameters for sending a message
+    /// - `404`: Endpoints not found
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Endpoints_REST_API/#get)
     pub fn get(&self, tech: impl Into<String>, resource: impl Into<String>) -> GetRequest<'a> {
@@ -163,16 +188,22 @@ impl<'a> Endpoints<'a> {
         }
     }
 
+    /// Sends a text message to an endpoint.
+    ///
     /// `PUT /endpoints/{tech}/{resource}/sendMessage` (`endpoints.sendMessageToEndpoint`).
     ///
     /// Required parameters:
-    /// - `tech`: `tech` (path, `string`): string.
-    /// - `resource`: `resource` (path, `string`): string.
-    /// - `from`: `from` (query, `string`): string.
+    /// - `tech`: path parameter `tech`: string.
+    /// - `resource`: path parameter `resource`: string.
+    /// - `from`: query parameter `from`: string.
     ///
     /// The 2 optional parameters are set on the returned [`SendMessageToEndpointRequest`].
     ///
-    /// Answers nothing (`()`). Documented errors: `400` Invalid parameters for sending a message; `404` Endpoint not found.
+    /// Answers nothing (`()`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `400`: Invalid parameters for sending a message
+    /// - `404`: Endpoint not found
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Endpoints_REST_API/#sendmessagetoendpoint)
     pub fn send_message_to_endpoint(
@@ -204,17 +235,23 @@ impl<'a> Endpoints<'a> {
         }
     }
 
+    /// Sends a REFER to an endpoint.
+    ///
     /// `POST /endpoints/{tech}/{resource}/refer` (`endpoints.referToEndpoint`).
     ///
     /// Required parameters:
-    /// - `tech`: `tech` (path, `string`): string.
-    /// - `resource`: `resource` (path, `string`): string.
-    /// - `from`: `from` (query, `string`): string.
-    /// - `refer_to`: `refer_to` (query, `string`): string.
+    /// - `tech`: path parameter `tech`: string.
+    /// - `resource`: path parameter `resource`: string.
+    /// - `from`: query parameter `from`: string.
+    /// - `refer_to`: query parameter `refer_to`: string.
     ///
     /// The 2 optional parameters are set on the returned [`ReferToEndpointRequest`].
     ///
-    /// Answers nothing (`()`). Documented errors: `400` Invalid parameters for referring; `404` Endpoint not found.
+    /// Answers nothing (`()`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `400`: Invalid parameters for referring
+    /// - `404`: Endpoint not found
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Endpoints_REST_API/#refertoendpoint)
     pub fn refer_to_endpoint(
@@ -294,13 +331,13 @@ pub struct SendMessageRequest<'a> {
 }
 
 impl<'a> SendMessageRequest<'a> {
-    /// Sets `body` (query, `string`): string.
+    /// Sets the query parameter `body`: string.
     pub fn body(mut self, body: impl Into<String>) -> Self {
         crate::params::set_query(&mut self.req.query, "body", Into::<String>::into(body));
         self
     }
 
-    /// Sets `variables` (body, `containers`): map of strings, sent as `{"variables": {...}}`.
+    /// Sets the body `{"variables": {...}}`: map of strings.
     pub fn variables(
         mut self,
         variables: impl IntoIterator<Item = (impl Into<String>, impl Into<String>)>,
@@ -358,13 +395,13 @@ pub struct ReferRequest<'a> {
 }
 
 impl<'a> ReferRequest<'a> {
-    /// Sets `to_self` (query, `boolean`): boolean. Default `false`.
+    /// Sets the query parameter `to_self`: boolean. Default `false`.
     pub fn to_self(mut self, to_self: bool) -> Self {
         crate::params::set_query(&mut self.req.query, "to_self", to_self.to_string());
         self
     }
 
-    /// Sets `variables` (body, `containers`): map of strings, sent as `{"variables": {...}}`.
+    /// Sets the body `{"variables": {...}}`: map of strings.
     pub fn variables(
         mut self,
         variables: impl IntoIterator<Item = (impl Into<String>, impl Into<String>)>,
@@ -490,13 +527,13 @@ pub struct SendMessageToEndpointRequest<'a> {
 }
 
 impl<'a> SendMessageToEndpointRequest<'a> {
-    /// Sets `body` (query, `string`): string.
+    /// Sets the query parameter `body`: string.
     pub fn body(mut self, body: impl Into<String>) -> Self {
         crate::params::set_query(&mut self.req.query, "body", Into::<String>::into(body));
         self
     }
 
-    /// Sets `variables` (body, `containers`): map of strings, sent as `{"variables": {...}}`.
+    /// Sets the body `{"variables": {...}}`: map of strings.
     pub fn variables(
         mut self,
         variables: impl IntoIterator<Item = (impl Into<String>, impl Into<String>)>,
@@ -554,13 +591,13 @@ pub struct ReferToEndpointRequest<'a> {
 }
 
 impl<'a> ReferToEndpointRequest<'a> {
-    /// Sets `to_self` (query, `boolean`): boolean. Default `false`.
+    /// Sets the query parameter `to_self`: boolean. Default `false`.
     pub fn to_self(mut self, to_self: bool) -> Self {
         crate::params::set_query(&mut self.req.query, "to_self", to_self.to_string());
         self
     }
 
-    /// Sets `variables` (body, `containers`): map of strings, sent as `{"variables": {...}}`.
+    /// Sets the body `{"variables": {...}}`: map of strings.
     pub fn variables(
         mut self,
         variables: impl IntoIterator<Item = (impl Into<String>, impl Into<String>)>,

@@ -18,11 +18,13 @@ impl crate::Client {
 }
 
 impl<'a> Events<'a> {
+    /// Opens the event WebSocket.
+    ///
     /// `GET /events` (`events.eventWebsocket`).
     ///
     /// The event WebSocket: this is [`Client::events`](crate::Client::events), which reads the socket and decodes every frame into an [`Event`](crate::Event). Parameters:
-    /// - `app` (query, `string`, comma-separated): list of [`ApplicationName`](crate::ids::ApplicationName).
-    /// - `subscribeAll` (query, `boolean`): boolean.
+    /// - query parameter `app`: list of [`ApplicationName`](crate::ids::ApplicationName), sent comma-separated.
+    /// - query parameter `subscribeAll`: boolean.
     ///
     /// Optional parameters are set on the returned [`EventStreamBuilder`](crate::events::EventStreamBuilder) (`subscribeAll`: [`subscribe_all`](crate::events::EventStreamBuilder::subscribe_all)).
     ///
@@ -35,15 +37,22 @@ impl<'a> Events<'a> {
             .events(app.into_iter().map(|a| a.into().into_string()))
     }
 
+    /// Raises a user event.
+    ///
     /// `POST /events/user/{eventName}` (`events.userEvent`).
     ///
     /// Required parameters:
-    /// - `event_name`: `eventName` (path, `string`): string.
-    /// - `application`: `application` (query, `string`): [`ApplicationName`](crate::ids::ApplicationName).
+    /// - `event_name`: path parameter `eventName`: string.
+    /// - `application`: query parameter `application`: [`ApplicationName`](crate::ids::ApplicationName).
     ///
     /// The 2 optional parameters are set on the returned [`UserEventRequest`].
     ///
-    /// Answers nothing (`()`). Documented errors: `400` Invalid even tsource URI or userevent data; `404` Application does not exist; `422` Event source not found.
+    /// Answers nothing (`()`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `400`: Invalid even tsource URI or userevent data
+    /// - `404`: Application does not exist
+    /// - `422`: Event source not found
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Events_REST_API/#userevent)
     pub fn user_event(
@@ -74,13 +83,19 @@ impl<'a> Events<'a> {
         }
     }
 
+    /// Claims a broadcast call for an application.
+    ///
     /// `POST /events/claim` (`events.claimChannel`).
     ///
     /// Required parameters:
-    /// - `channel_id`: `channelId` (query, `string`): [`ChannelId`](crate::ids::ChannelId).
-    /// - `application`: `application` (query, `string`): [`ApplicationName`](crate::ids::ApplicationName).
+    /// - `channel_id`: query parameter `channelId`: [`ChannelId`](crate::ids::ChannelId).
+    /// - `application`: query parameter `application`: [`ApplicationName`](crate::ids::ApplicationName).
     ///
-    /// Answers nothing (`()`). Documented errors: `404` Channel not found or not in broadcast state; `409` Channel has already been claimed by another application.
+    /// Answers nothing (`()`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `404`: Channel not found or not in broadcast state
+    /// - `409`: Channel has already been claimed by another application
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Events_REST_API/#claimchannel)
     pub fn claim_channel(
@@ -129,7 +144,7 @@ pub struct UserEventRequest<'a> {
 }
 
 impl<'a> UserEventRequest<'a> {
-    /// Sets `source` (query, `string`, comma-separated): list of string.
+    /// Sets the query parameter `source`: list of string, sent comma-separated.
     pub fn source(mut self, source: impl IntoIterator<Item = impl Into<String>>) -> Self {
         crate::params::set_query(
             &mut self.req.query,
@@ -143,7 +158,7 @@ impl<'a> UserEventRequest<'a> {
         self
     }
 
-    /// Sets `variables` (body, `containers`): map of strings, sent as `{"variables": {...}}`.
+    /// Sets the body `{"variables": {...}}`: map of strings.
     pub fn variables(
         mut self,
         variables: impl IntoIterator<Item = (impl Into<String>, impl Into<String>)>,

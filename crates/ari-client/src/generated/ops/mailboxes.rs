@@ -18,6 +18,8 @@ impl crate::Client {
 }
 
 impl<'a> Mailboxes<'a> {
+    /// Lists the mailboxes.
+    ///
     /// `GET /mailboxes` (`mailboxes.list`).
     ///
     /// Answers list of [`Mailbox`](crate::models::Mailbox) (`List[Mailbox]`).
@@ -37,12 +39,17 @@ impl<'a> Mailboxes<'a> {
         }
     }
 
+    /// Gets one mailbox.
+    ///
     /// `GET /mailboxes/{mailboxName}` (`mailboxes.get`).
     ///
     /// Required parameters:
-    /// - `mailbox_name`: `mailboxName` (path, `string`): [`MailboxName`](crate::ids::MailboxName).
+    /// - `mailbox_name`: path parameter `mailboxName`: [`MailboxName`](crate::ids::MailboxName).
     ///
-    /// Answers [`Mailbox`](crate::models::Mailbox) (`Mailbox`). Documented errors: `404` Mailbox not found.
+    /// Answers [`Mailbox`](crate::models::Mailbox) (`Mailbox`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `404`: Mailbox not found
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Mailboxes_REST_API/#get)
     pub fn get(&self, mailbox_name: impl Into<crate::ids::MailboxName>) -> GetRequest<'a> {
@@ -63,14 +70,19 @@ impl<'a> Mailboxes<'a> {
         }
     }
 
+    /// Sets the message counts of a mailbox.
+    ///
     /// `PUT /mailboxes/{mailboxName}` (`mailboxes.update`).
     ///
     /// Required parameters:
-    /// - `mailbox_name`: `mailboxName` (path, `string`): [`MailboxName`](crate::ids::MailboxName).
-    /// - `old_messages`: `oldMessages` (query, `int`): integer.
-    /// - `new_messages`: `newMessages` (query, `int`): integer.
+    /// - `mailbox_name`: path parameter `mailboxName`: [`MailboxName`](crate::ids::MailboxName).
+    /// - `old_messages`: query parameter `oldMessages`: integer.
+    /// - `new_messages`: query parameter `newMessages`: integer.
     ///
-    /// Answers nothing (`()`). Documented errors: `404` Mailbox not found.
+    /// Answers nothing (`()`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `404`: Mailbox not found
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Mailboxes_REST_API/#update)
     pub fn update(
@@ -98,12 +110,17 @@ impl<'a> Mailboxes<'a> {
         }
     }
 
+    /// Deletes a mailbox.
+    ///
     /// `DELETE /mailboxes/{mailboxName}` (`mailboxes.delete`).
     ///
     /// Required parameters:
-    /// - `mailbox_name`: `mailboxName` (path, `string`): [`MailboxName`](crate::ids::MailboxName).
+    /// - `mailbox_name`: path parameter `mailboxName`: [`MailboxName`](crate::ids::MailboxName).
     ///
-    /// Answers nothing (`()`). Documented errors: `404` Mailbox not found.
+    /// Answers nothing (`()`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `404`: Mailbox not found
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Mailboxes_REST_API/#delete)
     pub fn delete(&self, mailbox_name: impl Into<crate::ids::MailboxName>) -> DeleteRequest<'a> {

@@ -18,12 +18,17 @@ impl crate::Client {
 }
 
 impl<'a> Playbacks<'a> {
+    /// Gets one playback.
+    ///
     /// `GET /playbacks/{playbackId}` (`playbacks.get`).
     ///
     /// Required parameters:
-    /// - `playback_id`: `playbackId` (path, `string`): [`PlaybackId`](crate::ids::PlaybackId).
+    /// - `playback_id`: path parameter `playbackId`: [`PlaybackId`](crate::ids::PlaybackId).
     ///
-    /// Answers [`Playback`](crate::models::Playback) (`Playback`). Documented errors: `404` The playback cannot be found.
+    /// Answers [`Playback`](crate::models::Playback) (`Playback`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `404`: The playback cannot be found
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Playbacks_REST_API/#get)
     pub fn get(&self, playback_id: impl Into<crate::ids::PlaybackId>) -> GetRequest<'a> {
@@ -44,12 +49,17 @@ impl<'a> Playbacks<'a> {
         }
     }
 
+    /// Stops a playback.
+    ///
     /// `DELETE /playbacks/{playbackId}` (`playbacks.stop`).
     ///
     /// Required parameters:
-    /// - `playback_id`: `playbackId` (path, `string`): [`PlaybackId`](crate::ids::PlaybackId).
+    /// - `playback_id`: path parameter `playbackId`: [`PlaybackId`](crate::ids::PlaybackId).
     ///
-    /// Answers nothing (`()`). Documented errors: `404` The playback cannot be found.
+    /// Answers nothing (`()`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `404`: The playback cannot be found
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Playbacks_REST_API/#stop)
     pub fn stop(&self, playback_id: impl Into<crate::ids::PlaybackId>) -> StopRequest<'a> {
@@ -70,13 +80,20 @@ impl<'a> Playbacks<'a> {
         }
     }
 
+    /// Pauses, resumes, restarts, rewinds or forwards a playback.
+    ///
     /// `POST /playbacks/{playbackId}/control` (`playbacks.control`).
     ///
     /// Required parameters:
-    /// - `playback_id`: `playbackId` (path, `string`): [`PlaybackId`](crate::ids::PlaybackId).
-    /// - `operation`: `operation` (query, `string`): [`PlaybackOperation`](crate::models::PlaybackOperation). Allowed values: `restart`, `pause`, `unpause`, `reverse`, `forward`.
+    /// - `playback_id`: path parameter `playbackId`: [`PlaybackId`](crate::ids::PlaybackId).
+    /// - `operation`: query parameter `operation`: [`PlaybackOperation`](crate::models::PlaybackOperation). Allowed values: `restart`, `pause`, `unpause`, `reverse`, `forward`.
     ///
-    /// Answers nothing (`()`). Documented errors: `400` The provided operation parameter was invalid; `404` The playback cannot be found; `409` The operation cannot be performed in the playback's current state.
+    /// Answers nothing (`()`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `400`: The provided operation parameter was invalid
+    /// - `404`: The playback cannot be found
+    /// - `409`: The operation cannot be performed in the playback's current state
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Playbacks_REST_API/#control)
     pub fn control(

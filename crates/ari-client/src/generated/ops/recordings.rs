@@ -18,6 +18,8 @@ impl crate::Client {
 }
 
 impl<'a> Recordings<'a> {
+    /// Lists the stored recordings.
+    ///
     /// `GET /recordings/stored` (`recordings.listStored`).
     ///
     /// Answers list of [`StoredRecording`](crate::models::StoredRecording) (`List[StoredRecording]`).
@@ -37,12 +39,17 @@ impl<'a> Recordings<'a> {
         }
     }
 
+    /// Gets one stored recording.
+    ///
     /// `GET /recordings/stored/{recordingName}` (`recordings.getStored`).
     ///
     /// Required parameters:
-    /// - `recording_name`: `recordingName` (path, `string`): [`RecordingName`](crate::ids::RecordingName).
+    /// - `recording_name`: path parameter `recordingName`: [`RecordingName`](crate::ids::RecordingName).
     ///
-    /// Answers [`StoredRecording`](crate::models::StoredRecording) (`StoredRecording`). Documented errors: `404` Recording not found.
+    /// Answers [`StoredRecording`](crate::models::StoredRecording) (`StoredRecording`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `404`: Recording not found
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Recordings_REST_API/#getstored)
     pub fn get_stored(
@@ -66,12 +73,17 @@ impl<'a> Recordings<'a> {
         }
     }
 
+    /// Deletes a stored recording.
+    ///
     /// `DELETE /recordings/stored/{recordingName}` (`recordings.deleteStored`).
     ///
     /// Required parameters:
-    /// - `recording_name`: `recordingName` (path, `string`): [`RecordingName`](crate::ids::RecordingName).
+    /// - `recording_name`: path parameter `recordingName`: [`RecordingName`](crate::ids::RecordingName).
     ///
-    /// Answers nothing (`()`). Documented errors: `404` Recording not found.
+    /// Answers nothing (`()`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `404`: Recording not found
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Recordings_REST_API/#deletestored)
     pub fn delete_stored(
@@ -95,12 +107,18 @@ impl<'a> Recordings<'a> {
         }
     }
 
+    /// Downloads the file of a stored recording.
+    ///
     /// `GET /recordings/stored/{recordingName}/file` (`recordings.getStoredFile`).
     ///
     /// Required parameters:
-    /// - `recording_name`: `recordingName` (path, `string`): [`RecordingName`](crate::ids::RecordingName).
+    /// - `recording_name`: path parameter `recordingName`: [`RecordingName`](crate::ids::RecordingName).
     ///
-    /// Answers the raw bytes of the body (`Vec<u8>`). Documented errors: `403` The recording file could not be opened; `404` Recording not found.
+    /// Answers the raw bytes of the body (`Vec<u8>`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `403`: The recording file could not be opened
+    /// - `404`: Recording not found
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Recordings_REST_API/#getstoredfile)
     pub fn get_stored_file(
@@ -127,13 +145,19 @@ impl<'a> Recordings<'a> {
         }
     }
 
+    /// Copies a stored recording.
+    ///
     /// `POST /recordings/stored/{recordingName}/copy` (`recordings.copyStored`).
     ///
     /// Required parameters:
-    /// - `recording_name`: `recordingName` (path, `string`): [`RecordingName`](crate::ids::RecordingName).
-    /// - `destination_recording_name`: `destinationRecordingName` (query, `string`): [`RecordingName`](crate::ids::RecordingName).
+    /// - `recording_name`: path parameter `recordingName`: [`RecordingName`](crate::ids::RecordingName).
+    /// - `destination_recording_name`: query parameter `destinationRecordingName`: [`RecordingName`](crate::ids::RecordingName).
     ///
-    /// Answers [`StoredRecording`](crate::models::StoredRecording) (`StoredRecording`). Documented errors: `404` Recording not found; `409` A recording with the same name already exists on the system.
+    /// Answers [`StoredRecording`](crate::models::StoredRecording) (`StoredRecording`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `404`: Recording not found
+    /// - `409`: A recording with the same name already exists on the system
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Recordings_REST_API/#copystored)
     pub fn copy_stored(
@@ -169,12 +193,17 @@ impl<'a> Recordings<'a> {
         }
     }
 
+    /// Gets one live recording.
+    ///
     /// `GET /recordings/live/{recordingName}` (`recordings.getLive`).
     ///
     /// Required parameters:
-    /// - `recording_name`: `recordingName` (path, `string`): [`RecordingName`](crate::ids::RecordingName).
+    /// - `recording_name`: path parameter `recordingName`: [`RecordingName`](crate::ids::RecordingName).
     ///
-    /// Answers [`LiveRecording`](crate::models::LiveRecording) (`LiveRecording`). Documented errors: `404` Recording not found.
+    /// Answers [`LiveRecording`](crate::models::LiveRecording) (`LiveRecording`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `404`: Recording not found
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Recordings_REST_API/#getlive)
     pub fn get_live(
@@ -198,12 +227,17 @@ impl<'a> Recordings<'a> {
         }
     }
 
+    /// Stops a live recording and discards it.
+    ///
     /// `DELETE /recordings/live/{recordingName}` (`recordings.cancel`).
     ///
     /// Required parameters:
-    /// - `recording_name`: `recordingName` (path, `string`): [`RecordingName`](crate::ids::RecordingName).
+    /// - `recording_name`: path parameter `recordingName`: [`RecordingName`](crate::ids::RecordingName).
     ///
-    /// Answers nothing (`()`). Documented errors: `404` Recording not found.
+    /// Answers nothing (`()`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `404`: Recording not found
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Recordings_REST_API/#cancel)
     pub fn cancel(
@@ -227,12 +261,17 @@ impl<'a> Recordings<'a> {
         }
     }
 
+    /// Stops a live recording and keeps it.
+    ///
     /// `POST /recordings/live/{recordingName}/stop` (`recordings.stop`).
     ///
     /// Required parameters:
-    /// - `recording_name`: `recordingName` (path, `string`): [`RecordingName`](crate::ids::RecordingName).
+    /// - `recording_name`: path parameter `recordingName`: [`RecordingName`](crate::ids::RecordingName).
     ///
-    /// Answers nothing (`()`). Documented errors: `404` Recording not found.
+    /// Answers nothing (`()`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `404`: Recording not found
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Recordings_REST_API/#stop)
     pub fn stop(&self, recording_name: impl Into<crate::ids::RecordingName>) -> StopRequest<'a> {
@@ -253,12 +292,18 @@ impl<'a> Recordings<'a> {
         }
     }
 
+    /// Pauses a live recording.
+    ///
     /// `POST /recordings/live/{recordingName}/pause` (`recordings.pause`).
     ///
     /// Required parameters:
-    /// - `recording_name`: `recordingName` (path, `string`): [`RecordingName`](crate::ids::RecordingName).
+    /// - `recording_name`: path parameter `recordingName`: [`RecordingName`](crate::ids::RecordingName).
     ///
-    /// Answers nothing (`()`). Documented errors: `404` Recording not found; `409` Recording not in session.
+    /// Answers nothing (`()`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `404`: Recording not found
+    /// - `409`: Recording not in session
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Recordings_REST_API/#pause)
     pub fn pause(&self, recording_name: impl Into<crate::ids::RecordingName>) -> PauseRequest<'a> {
@@ -282,12 +327,18 @@ impl<'a> Recordings<'a> {
         }
     }
 
+    /// Resumes a paused live recording.
+    ///
     /// `DELETE /recordings/live/{recordingName}/pause` (`recordings.unpause`).
     ///
     /// Required parameters:
-    /// - `recording_name`: `recordingName` (path, `string`): [`RecordingName`](crate::ids::RecordingName).
+    /// - `recording_name`: path parameter `recordingName`: [`RecordingName`](crate::ids::RecordingName).
     ///
-    /// Answers nothing (`()`). Documented errors: `404` Recording not found; `409` Recording not in session.
+    /// Answers nothing (`()`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `404`: Recording not found
+    /// - `409`: Recording not in session
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Recordings_REST_API/#unpause)
     pub fn unpause(
@@ -314,12 +365,18 @@ impl<'a> Recordings<'a> {
         }
     }
 
+    /// Mutes a live recording.
+    ///
     /// `POST /recordings/live/{recordingName}/mute` (`recordings.mute`).
     ///
     /// Required parameters:
-    /// - `recording_name`: `recordingName` (path, `string`): [`RecordingName`](crate::ids::RecordingName).
+    /// - `recording_name`: path parameter `recordingName`: [`RecordingName`](crate::ids::RecordingName).
     ///
-    /// Answers nothing (`()`). Documented errors: `404` Recording not found; `409` Recording not in session.
+    /// Answers nothing (`()`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `404`: Recording not found
+    /// - `409`: Recording not in session
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Recordings_REST_API/#mute)
     pub fn mute(&self, recording_name: impl Into<crate::ids::RecordingName>) -> MuteRequest<'a> {
@@ -343,12 +400,18 @@ impl<'a> Recordings<'a> {
         }
     }
 
+    /// Unmutes a live recording.
+    ///
     /// `DELETE /recordings/live/{recordingName}/mute` (`recordings.unmute`).
     ///
     /// Required parameters:
-    /// - `recording_name`: `recordingName` (path, `string`): [`RecordingName`](crate::ids::RecordingName).
+    /// - `recording_name`: path parameter `recordingName`: [`RecordingName`](crate::ids::RecordingName).
     ///
-    /// Answers nothing (`()`). Documented errors: `404` Recording not found; `409` Recording not in session.
+    /// Answers nothing (`()`).
+    ///
+    /// Documented errors (in [`ApiError::documented`](crate::ApiError::documented)):
+    /// - `404`: Recording not found
+    /// - `409`: Recording not in session
     ///
     /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Recordings_REST_API/#unmute)
     pub fn unmute(

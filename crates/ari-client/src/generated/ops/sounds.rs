@@ -18,6 +18,8 @@ impl crate::Client {
 }
 
 impl<'a> Sounds<'a> {
+    /// Lists the sounds.
+    ///
     /// `GET /sounds` (`sounds.list`).
     ///
     /// The 2 optional parameters are set on the returned [`ListRequest`].
@@ -39,10 +41,12 @@ impl<'a> Sounds<'a> {
         }
     }
 
+    /// Gets one sound.
+    ///
     /// `GET /sounds/{soundId}` (`sounds.get`).
     ///
     /// Required parameters:
-    /// - `sound_id`: `soundId` (path, `string`): [`SoundId`](crate::ids::SoundId).
+    /// - `sound_id`: path parameter `soundId`: [`SoundId`](crate::ids::SoundId).
     ///
     /// Answers [`Sound`](crate::models::Sound) (`Sound`).
     ///
@@ -77,13 +81,13 @@ pub struct ListRequest<'a> {
 }
 
 impl<'a> ListRequest<'a> {
-    /// Sets `lang` (query, `string`): string.
+    /// Sets the query parameter `lang`: string.
     pub fn lang(mut self, lang: impl Into<String>) -> Self {
         crate::params::set_query(&mut self.req.query, "lang", Into::<String>::into(lang));
         self
     }
 
-    /// Sets `format` (query, `string`): string.
+    /// Sets the query parameter `format`: string.
     pub fn format(mut self, format: impl Into<String>) -> Self {
         crate::params::set_query(&mut self.req.query, "format", Into::<String>::into(format));
         self
