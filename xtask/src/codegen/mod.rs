@@ -280,6 +280,7 @@ impl Inventory {
     fn parse(text: &str) -> Self {
         let mut inv = Inventory::default();
         let mut section = "";
+        let mut resource = None;
         for line in text.lines() {
             let line = line.trim();
             let quoted = |l: &str| l.split('"').nth(1).map(str::to_owned);
@@ -293,14 +294,18 @@ impl Inventory {
                 section = "models";
             } else if line.starts_with("pub const EVENT_TYPES") {
                 section = "events";
-            } else if line.starts_with("resource:") {
-                // rustfmt puts each field of an OperationInfo on its own line.
-                if let Some(r) = quoted(line) {
-                    inv.operations.insert(r);
-                }
-            } else if line.starts_with("nickname:") {
-                if let (Some(n), Some(last)) = (quoted(line), inv.operations.pop_last()) {
-                    inv.operations.insert(format!("{last}.{n}"));
+            } else if section == "operations" {
+                // `resource: "x", nickname: "y"`, on one line or on several.
+                for (key, value) in fields(line) {
+                    match key {
+                        "resource" => resource = Some(value),
+                        "nickname" => {
+                            if let Some(r) = resource.take() {
+                                inv.operations.insert(format!("{r}.{value}"));
+                            }
+                        }
+                        _ => {}
+                    }
                 }
             } else if line.starts_with('"') {
                 let target = match section {
@@ -315,6 +320,25 @@ impl Inventory {
         }
         inv
     }
+}
+
+/// The `key: "value"` pairs of a line of Rust source.
+fn fields(line: &str) -> Vec<(&str, String)> {
+    let mut out = Vec::new();
+    let mut rest = line;
+    while let Some(colon) = rest.find(": \"") {
+        let key = rest[..colon]
+            .rsplit(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .next()
+            .unwrap_or("");
+        let after = &rest[colon + 3..];
+        let Some(end) = after.find('"') else {
+            break;
+        };
+        out.push((key, after[..end].to_owned()));
+        rest = &after[end + 1..];
+    }
+    out
 }
 
 /// The Asterisk version: `--asterisk-version`, else the `asterisk` package in the dpkg status
@@ -397,12 +421,15 @@ mod tests {
     #[test]
     fn inventory_reads_back() {
         let text = "pub const ASTERISK_VERSION: &str = \"22.1.0\";\n\
-                    pub const OPERATIONS: &[X] = &[\n    OperationInfo {\n        resource: \"channels\",\n        nickname: \"answer\",\n    },\n];\n\
+                    pub const OPERATIONS: &[X] = &[\n    OperationInfo {\n        resource: \"channels\",\n        nickname: \"answer\",\n    },\n    OperationInfo { resource: \"bridges\", nickname: \"list\", path: \"/b\" },\n];\n\
                     pub const MODELS: &[&str] = &[\"Channel\", \"Bridge\"];\n\
                     pub const EVENT_TYPES: &[&str] = &[\n    \"StasisStart\",\n];\n";
         let inv = Inventory::parse(text);
         assert_eq!(inv.version.as_deref(), Some("22.1.0"));
-        assert!(inv.operations.contains("channels.answer"));
+        assert_eq!(
+            inv.operations.iter().collect::<Vec<_>>(),
+            ["bridges.list", "channels.answer"]
+        );
         assert!(inv.events.contains("StasisStart"));
     }
 }
