@@ -6,4 +6,5 @@
 
 mod faults;
 mod hello;
+mod routing;
 mod sandbox;

@@ -61,7 +61,9 @@
 //! | [`ops`] | one handle per resource, one request builder per operation |
 //! | [`models`] | the spec's models and enums |
 //! | [`events`] | [`Event`], frame decoding, the event WebSocket |
+//! | [`handles`] | a channel, bridge, playback or recording with its own events |
 //! | [`ids`] | typed ids |
+//! | [`mirror`] | channels, bridges and endpoints kept in step with Asterisk |
 //! | [`time`] | [`Timestamp`](time::Timestamp) |
 //! | [`inventory`] | every operation, model and event type, with the spec's version |
 #![deny(missing_docs)]
@@ -72,8 +74,10 @@ mod enums;
 mod error;
 pub mod events;
 mod generated;
+pub mod handles;
 pub mod ids;
 pub mod inventory;
+pub mod mirror;
 pub mod models;
 #[cfg(test)]
 mod ops_tests;
