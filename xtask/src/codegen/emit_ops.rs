@@ -18,7 +18,27 @@ pub(crate) fn emit(ir: &Ir) -> Vec<File> {
          //! Each resource has a handle borrowing the [`Client`](crate::Client) (e.g. \
          [`Channels`]); each operation is a method on it taking the required parameters and \
          returning a request builder with one setter per optional parameter. A builder is sent \
-         by `.await`ing it or by its `send()` method.\n\n",
+         by `.await`ing it or by its `send()` method.\n\
+         //!\n\
+         //! ```no_run\n\
+         //! # async fn run(client: ari_client::Client) -> ari_client::Result<()> {\n\
+         //! use std::time::Duration;\n\
+         //!\n\
+         //! let channel = client\n\
+         //!     .channels()\n\
+         //!     .originate(\"PJSIP/alice\")\n\
+         //!     .app(\"hello\")\n\
+         //!     .timeout(Duration::from_secs(20))\n\
+         //!     .variable(\"CALLERID(name)\", \"Front desk\")\n\
+         //!     .await?;\n\
+         //! let bridge = client.bridges().create().bridge_type(\"mixing\").await?;\n\
+         //! client.bridges().add_channel(&bridge.id, [&channel.id]).await?;\n\
+         //! match client.channels().answer(\"no-such-channel\").await {\n\
+         //!     Err(e) if e.is_not_found() => {}\n\
+         //!     other => other?,\n\
+         //! }\n\
+         //! # Ok(()) }\n\
+         //! ```\n\n",
     );
     for r in &ir.resources {
         writeln!(out, "pub mod {};", names::resource_module(&r.name)).ok();

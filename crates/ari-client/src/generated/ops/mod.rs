@@ -3,6 +3,26 @@
 //! The operations of ARI, grouped by resource: `client.channels().answer(&id).await`.
 //!
 //! Each resource has a handle borrowing the [`Client`](crate::Client) (e.g. [`Channels`]); each operation is a method on it taking the required parameters and returning a request builder with one setter per optional parameter. A builder is sent by `.await`ing it or by its `send()` method.
+//!
+//! ```no_run
+//! # async fn run(client: ari_client::Client) -> ari_client::Result<()> {
+//! use std::time::Duration;
+//!
+//! let channel = client
+//!     .channels()
+//!     .originate("PJSIP/alice")
+//!     .app("hello")
+//!     .timeout(Duration::from_secs(20))
+//!     .variable("CALLERID(name)", "Front desk")
+//!     .await?;
+//! let bridge = client.bridges().create().bridge_type("mixing").await?;
+//! client.bridges().add_channel(&bridge.id, [&channel.id]).await?;
+//! match client.channels().answer("no-such-channel").await {
+//!     Err(e) if e.is_not_found() => {}
+//!     other => other?,
+//! }
+//! # Ok(()) }
+//! ```
 
 pub mod applications;
 pub mod asterisk;
