@@ -199,7 +199,7 @@ async fn step(client: &Client, event: &Event, progress: &mut Progress) -> anyhow
 fn print_event(event: &Event, started: Instant) {
     let time = event
         .timestamp()
-        .map(|t| t.as_datetime().format("%H:%M:%S%.3f").to_string())
+        .map(|t| t.to_datetime().format("%H:%M:%S%.3f").to_string())
         .unwrap_or_default();
     let channel = match event {
         Event::StasisStart(e) => e.channel.name.clone(),
