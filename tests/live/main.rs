@@ -6,5 +6,6 @@
 
 mod faults;
 mod hello;
+mod outbound;
 mod routing;
 mod sandbox;

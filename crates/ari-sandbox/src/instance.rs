@@ -42,6 +42,12 @@ pub struct Settings {
     pub ro_password: String,
     /// The password of the PJSIP endpoints' digest authentication.
     pub sip_password: String,
+    /// Where Asterisk opens its outbound ARI WebSocket (application `outbound`).
+    #[serde(default)]
+    pub outbound_port: u16,
+    /// The password Asterisk sends (user `asterisk`) on its outbound WebSocket.
+    #[serde(default)]
+    pub outbound_password: String,
 }
 
 impl fmt::Debug for Settings {
@@ -184,6 +190,17 @@ impl Layout {
             sip_password: saved
                 .as_ref()
                 .map_or_else(random_secret, |s| s.sip_password.clone()),
+            outbound_port: pick(
+                None,
+                saved.as_ref().map(|s| s.outbound_port).filter(|p| *p != 0),
+                8090,
+                free_tcp_port,
+            )?,
+            outbound_password: saved
+                .as_ref()
+                .map(|s| s.outbound_password.clone())
+                .filter(|p| !p.is_empty())
+                .unwrap_or_else(random_secret),
         };
         Ok(settings)
     }
@@ -234,6 +251,8 @@ impl Layout {
                 .replace("{ro_user}", &settings.ro_user)
                 .replace("{ro_password}", &settings.ro_password)
                 .replace("{sip_password}", &settings.sip_password)
+                .replace("{outbound_port}", &settings.outbound_port.to_string())
+                .replace("{outbound_password}", &settings.outbound_password)
                 .replace("{rtp_start}", "10000")
                 .replace("{rtp_end}", "20000")
         };
@@ -243,7 +262,11 @@ impl Layout {
                 &fill(include_str!("../templates/pjsip_endpoint.conf")).replace("{ext}", ext),
             );
         }
-        let files: [(&str, String); 12] = [
+        let files: [(&str, String); 13] = [
+            (
+                "websocket_client.conf",
+                fill(include_str!("../templates/websocket_client.conf")),
+            ),
             (
                 "asterisk.conf",
                 fill(include_str!("../templates/asterisk.conf")),
@@ -529,6 +552,8 @@ mod tests {
             ro_user: "ro".into(),
             ro_password: "pw-two".into(),
             sip_password: "pw-three".into(),
+            outbound_port: 4,
+            outbound_password: "pw-four".into(),
         };
         let text = format!("{s:?}");
         assert!(!text.contains("pw-"), "{text}");

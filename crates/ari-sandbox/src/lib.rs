@@ -141,6 +141,11 @@ impl fmt::Display for Status {
             SIP_ENDPOINTS.join(", "),
             s.sip_password
         )?;
+        writeln!(
+            f,
+            "  outbound   asterisk connects to ws://127.0.0.1:{}/ari for app \"outbound\" (user asterisk / {})",
+            s.outbound_port, s.outbound_password
+        )?;
         writeln!(f, "  log        {}", self.log_file.display())?;
         if self.is_running() {
             if self.failed_modules.is_empty() {

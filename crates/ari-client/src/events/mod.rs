@@ -6,6 +6,7 @@
 //! shared with the REST operations.
 
 mod decode;
+mod outbound;
 mod queue;
 pub(crate) mod rest_ws;
 mod router;
@@ -15,6 +16,7 @@ use std::time::Duration;
 
 pub use crate::generated::events::Event;
 pub use decode::{decode_event, try_decode_event};
+pub use outbound::{OutboundListener, basic_authorization};
 pub use router::{Filter, Router, Subscription};
 pub use socket::{EventStream, EventStreamBuilder};
 

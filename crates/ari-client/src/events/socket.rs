@@ -31,9 +31,15 @@ pub(crate) trait Deliver: Send + Sync + 'static {
 }
 
 /// The queue of one [`EventStream`]: typed events, or the frames as Asterisk sent them.
-struct QueueDelivery {
+pub(crate) struct QueueDelivery {
     tx: queue::Sender,
     raw: bool,
+}
+
+impl QueueDelivery {
+    pub(crate) fn new(tx: queue::Sender) -> Self {
+        Self { tx, raw: false }
+    }
 }
 
 impl Deliver for QueueDelivery {
@@ -208,7 +214,7 @@ impl EventStreamBuilder {
     }
 }
 
-type Socket =
+pub(crate) type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 async fn handshake(builder: &EventStreamBuilder) -> Result<Socket> {
@@ -296,6 +302,37 @@ pub(crate) async fn run(
     out_rx.close();
     while let Ok(out) = out_rx.try_recv() {
         rest_ws::refuse(out, "the event websocket is closed");
+    }
+}
+
+/// Serves a connection Asterisk opened to us (outbound WebSocket): no reconnecting here, since
+/// Asterisk reconnects by itself, to the listener.
+pub(crate) async fn run_accepted(
+    mut socket: Socket,
+    config: EventStreamBuilder,
+    tx: Arc<dyn Deliver>,
+    mut out_rx: mpsc::UnboundedReceiver<Outgoing>,
+    mut stop_rx: oneshot::Receiver<()>,
+) {
+    let pending: Pending = Arc::new(Mutex::new(HashMap::new()));
+    let lost = serve(
+        &mut socket,
+        &config,
+        tx.as_ref(),
+        &mut out_rx,
+        &mut stop_rx,
+        &pending,
+    )
+    .await;
+    rest_ws::fail_all(&pending);
+    if let Lost::Broken(reason) = lost {
+        tracing::info!(%reason, "outbound websocket from asterisk closed");
+    }
+    let _ = tokio::time::timeout(config.idle_timeout, socket.close(None)).await;
+    tx.close();
+    out_rx.close();
+    while let Ok(out) = out_rx.try_recv() {
+        rest_ws::refuse(out, "the outbound websocket is closed");
     }
 }
 
@@ -446,10 +483,10 @@ fn write_stalled(config: &EventStreamBuilder) -> String {
 /// the last connection of an application goes away).
 #[derive(Debug)]
 pub struct EventStream {
-    rx: queue::Receiver,
-    rest: rest_ws::RestChannel,
-    client: Client,
-    _stop: oneshot::Sender<()>,
+    pub(crate) rx: queue::Receiver,
+    pub(crate) rest: rest_ws::RestChannel,
+    pub(crate) client: Client,
+    pub(crate) _stop: oneshot::Sender<()>,
 }
 
 impl EventStream {
