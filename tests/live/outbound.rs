@@ -73,18 +73,19 @@ async fn asterisk_connects_out_and_the_application_answers_over_that_socket() {
     };
     ari.channels().answer(channel.clone()).await.unwrap();
     loop {
-        if let Event::ChannelStateChange(change) = next_event(&mut events).await {
-            if change.channel.id == channel && change.channel.state == ChannelState::Up {
-                break;
-            }
+        if let Event::ChannelStateChange(change) = next_event(&mut events).await
+            && change.channel.id == channel
+            && change.channel.state == ChannelState::Up
+        {
+            break;
         }
     }
     ari.channels().hangup(channel.clone()).await.unwrap();
     loop {
-        if let Event::StasisEnd(end) = next_event(&mut events).await {
-            if end.channel.id == channel {
-                break;
-            }
+        if let Event::StasisEnd(end) = next_event(&mut events).await
+            && end.channel.id == channel
+        {
+            break;
         }
     }
 }

@@ -57,7 +57,7 @@ async fn drain_burst(
     per_item: Option<Duration>,
     cap: usize,
 ) -> (usize, u64) {
-    let mut next_seq = vec![0_usize; SENDERS];
+    let mut next_seq = [0_usize; SENDERS];
     let (mut received, mut missed) = (0_usize, 0_u64);
     while received + usize::try_from(missed).unwrap() < BURST {
         assert!(sub.queued() <= cap + 1, "a queue grew past its bound");
@@ -137,10 +137,10 @@ async fn a_burst_reaches_a_fast_consumer_whole_while_a_slow_one_lags() {
             .expect("an event after the burst")
             .unwrap()
             .unwrap();
-        if let Message::Event(Event::ChannelUserevent(e)) = item {
-            if e.eventname == "after" {
-                break;
-            }
+        if let Message::Event(Event::ChannelUserevent(e)) = item
+            && e.eventname == "after"
+        {
+            break;
         }
     }
 }

@@ -1,4 +1,8 @@
 //! The `ari` binary on bad input: a clear message and a non-zero exit, never a panic.
+#![allow(
+    clippy::expect_used,
+    reason = "helpers of tests: a failed step is a failed test, with its message"
+)]
 
 use std::process::{Command, Output};
 

@@ -165,18 +165,18 @@ async fn step(client: &Client, event: &Event, progress: &mut Progress) -> anyhow
                 .await
                 .context("cannot answer")?;
         }
-        Event::ChannelStateChange(e) if e.channel.state == ChannelState::Up => {
-            if !progress.answered {
-                progress.answered = true;
-                let playback = PlaybackId::new(format!("{}-hello", e.channel.id));
-                progress.playback = Some(playback.clone());
-                client
-                    .channels()
-                    .play(e.channel.id.clone(), ["sound:hello-world"])
-                    .playback_id(playback)
-                    .await
-                    .context("cannot play")?;
-            }
+        Event::ChannelStateChange(e)
+            if e.channel.state == ChannelState::Up && !progress.answered =>
+        {
+            progress.answered = true;
+            let playback = PlaybackId::new(format!("{}-hello", e.channel.id));
+            progress.playback = Some(playback.clone());
+            client
+                .channels()
+                .play(e.channel.id.clone(), ["sound:hello-world"])
+                .playback_id(playback)
+                .await
+                .context("cannot play")?;
         }
         Event::PlaybackStarted(_) => progress.playback_started = Some(Instant::now()),
         Event::PlaybackFinished(_) => {

@@ -85,6 +85,10 @@ impl OutboundListener {
     ///
     /// Connections that fail the handshake or bring wrong credentials are refused (401) and
     /// logged; this keeps waiting for a good one.
+    #[allow(
+        clippy::result_large_err,
+        reason = "tungstenite's handshake callback fixes the error type"
+    )]
     pub async fn accept(&self) -> Result<EventStream> {
         loop {
             let (tcp, peer) = self
@@ -125,6 +129,10 @@ impl OutboundListener {
 }
 
 /// Checks the credentials and agrees to the `ari` subprotocol Asterisk asks for.
+#[allow(
+    clippy::result_large_err,
+    reason = "tungstenite's handshake callback fixes the error type"
+)]
 fn check_request(
     request: &Request,
     response: &mut Response,
