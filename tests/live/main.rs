@@ -12,5 +12,6 @@
 mod faults;
 mod hello;
 mod outbound;
+mod replaced;
 mod routing;
 mod sandbox;

@@ -50,6 +50,12 @@ pub enum ErrorKind {
         /// The WebSocket failure.
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+    /// Another connection took over the Stasis application (Asterisk sent
+    /// `ApplicationReplaced`); this one stops rather than take it back.
+    ApplicationReplaced {
+        /// The application.
+        application: String,
+    },
     /// The client configuration is invalid.
     Config {
         /// What is wrong with it.
@@ -132,6 +138,9 @@ impl Error {
             ErrorKind::Config { message } => ErrorKind::Config {
                 message: message.clone(),
             },
+            ErrorKind::ApplicationReplaced { application } => ErrorKind::ApplicationReplaced {
+                application: application.clone(),
+            },
         };
         Error::new(kind)
     }
@@ -158,7 +167,9 @@ impl Error {
             | ErrorKind::Transport { operation, .. }
             | ErrorKind::Timeout { operation }
             | ErrorKind::Decode { operation, .. } => Some(operation),
-            ErrorKind::WebSocket { .. } | ErrorKind::Config { .. } => None,
+            ErrorKind::WebSocket { .. }
+            | ErrorKind::Config { .. }
+            | ErrorKind::ApplicationReplaced { .. } => None,
         }
     }
 
@@ -220,6 +231,11 @@ impl Error {
         )
     }
 
+    /// Another connection took over the application; see [`ErrorKind::ApplicationReplaced`].
+    pub fn is_application_replaced(&self) -> bool {
+        matches!(&*self.inner, ErrorKind::ApplicationReplaced { .. })
+    }
+
     /// The answer could not be decoded.
     pub fn is_decode(&self) -> bool {
         matches!(&*self.inner, ErrorKind::Decode { .. })
@@ -274,6 +290,10 @@ impl fmt::Display for Error {
             }
             ErrorKind::WebSocket { .. } => write!(f, "event websocket failed"),
             ErrorKind::Config { message } => write!(f, "invalid client configuration: {message}"),
+            ErrorKind::ApplicationReplaced { application } => write!(
+                f,
+                "another connection took over the stasis application {application}; this one stopped"
+            ),
         }
     }
 }

@@ -287,6 +287,22 @@ enum Lost {
     Stopped,
     /// The connection broke: reconnect.
     Broken(String),
+    /// Another connection took every application over: stop, without taking them back.
+    Replaced(String),
+}
+
+/// The application an `ApplicationReplaced` frame names, if `text` is one.
+fn replaced_application(text: &str) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Replaced {
+        application: String,
+    }
+    if !text.contains("\"ApplicationReplaced\"") {
+        return None;
+    }
+    serde_json::from_str::<Replaced>(text)
+        .ok()
+        .map(|r| r.application)
 }
 
 pub(crate) async fn run(
@@ -325,8 +341,14 @@ pub(crate) async fn run_accepted(
     )
     .await;
     rest_ws::fail_all(&pending);
-    if let Lost::Broken(reason) = lost {
-        tracing::info!(%reason, "outbound websocket from asterisk closed");
+    match lost {
+        Lost::Broken(reason) => tracing::info!(%reason, "outbound websocket from asterisk closed"),
+        Lost::Replaced(application) => {
+            tx.push_control(Err(Error::new(ErrorKind::ApplicationReplaced {
+                application,
+            })));
+        }
+        Lost::Stopped => {}
     }
     let _ = tokio::time::timeout(config.idle_timeout, socket.close(None)).await;
     tx.close();
@@ -352,6 +374,15 @@ async fn keep_connected(
         let reason = match lost {
             Lost::Stopped => {
                 // A peer that does not take the Close frame within the idle timeout is gone.
+                let _ = tokio::time::timeout(config.idle_timeout, socket.close(None)).await;
+                return;
+            }
+            Lost::Replaced(application) => {
+                tracing::warn!(%application, "stasis application taken over by another connection");
+                tx.push_control(Err(Error::new(ErrorKind::ApplicationReplaced {
+                    application,
+                })));
+                tx.close();
                 let _ = tokio::time::timeout(config.idle_timeout, socket.close(None)).await;
                 return;
             }
@@ -423,6 +454,7 @@ async fn serve(
     ping.reset();
     let idle = tokio::time::sleep(config.idle_timeout);
     tokio::pin!(idle);
+    let mut replaced = std::collections::HashSet::new();
     loop {
         tokio::select! {
             biased;
@@ -433,6 +465,12 @@ async fn serve(
                     Some(Ok(tungstenite::Message::Text(text))) => {
                         if !rest_ws::take_response(text.as_str(), pending) {
                             tx.frame(text.as_str());
+                            if let Some(app) = replaced_application(text.as_str()) {
+                                replaced.insert(app.clone());
+                                if config.apps.iter().all(|a| replaced.contains(a)) {
+                                    return Lost::Replaced(app);
+                                }
+                            }
                         }
                     }
                     Some(Ok(tungstenite::Message::Close(frame))) => {
