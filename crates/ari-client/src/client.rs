@@ -235,12 +235,49 @@ impl Client {
     }
 
     pub(crate) async fn execute(&self, req: Request) -> Result<RawResponse> {
+        use tracing::Instrument as _;
+        let transport = if self.inner.rest.is_some() {
+            "websocket"
+        } else {
+            "http"
+        };
+        // One span per request: what was asked (never with its ids or credentials), how it
+        // went, how long it took.
+        let span = tracing::debug_span!(
+            "ari_request",
+            operation = req.operation,
+            method = req.method.as_str(),
+            path = req.template,
+            transport,
+            status = tracing::field::Empty,
+            latency_us = tracing::field::Empty,
+        );
+        let started = Instant::now();
+        let result = self
+            .execute_on_transport(req)
+            .instrument(span.clone())
+            .await;
+        span.record(
+            "status",
+            match &result {
+                Ok(r) => r.status,
+                Err(e) => e.status().unwrap_or(0),
+            },
+        );
+        span.record(
+            "latency_us",
+            u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+        );
+        span.in_scope(|| match &result {
+            Ok(_) => tracing::debug!("ari request done"),
+            Err(err) => tracing::debug!(error = %err, "ari request failed"),
+        });
+        result
+    }
+
+    async fn execute_on_transport(&self, req: Request) -> Result<RawResponse> {
         if let Some(rest) = &self.inner.rest {
-            let started = Instant::now();
-            let (operation, method, template) = (req.operation, req.method, req.template);
-            let result = rest.execute(req, self.inner.request_timeout).await;
-            trace_request(operation, method, template, &result, started, "websocket");
-            return result;
+            return rest.execute(req, self.inner.request_timeout).await;
         }
         let url = self.url(&req.path)?;
         let mut builder = self
@@ -251,17 +288,7 @@ impl Client {
         if let Some(body) = &req.body {
             builder = builder.json(body);
         }
-        let started = Instant::now();
-        let result = self.send(req.operation, builder, req.errors).await;
-        trace_request(
-            req.operation,
-            req.method,
-            req.template,
-            &result,
-            started,
-            "http",
-        );
-        result
+        self.send(req.operation, builder, req.errors).await
     }
 
     async fn send(
@@ -317,28 +344,6 @@ impl Client {
     pub(crate) async fn call_bytes(&self, req: Request) -> Result<Vec<u8>> {
         self.execute(req).await.map(|raw| raw.body)
     }
-}
-
-fn trace_request(
-    operation: &'static str,
-    method: Method,
-    template: &'static str,
-    result: &Result<RawResponse>,
-    started: Instant,
-    transport: &'static str,
-) {
-    tracing::debug!(
-        operation,
-        method = method.as_str(),
-        path = template,
-        transport,
-        status = match result {
-            Ok(r) => Some(r.status),
-            Err(e) => e.status(),
-        },
-        latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
-        "ari request"
-    );
 }
 
 pub(crate) fn api_error(
