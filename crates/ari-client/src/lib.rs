@@ -21,8 +21,21 @@
 //! # Transports
 //!
 //! Requests go over HTTP(S) ([`Client`], built by [`ClientBuilder`]); events arrive on the
-//! WebSocket `GET /ari/events` as a `Stream` of [`Event`]s ([`Client::events`]), which
-//! reconnects by itself and tells when it did.
+//! WebSocket `GET /ari/events` ([`Client::events`]):
+//!
+//! - an [`EventStream`](events::EventStream) is one consumer's `Stream` of
+//!   [`Message`](events::Message)s: events, plus a `Reconnected` marker after the connection
+//!   came back (it pings, notices a silent peer, reconnects with backoff and jitter, and stops
+//!   at once on refused credentials), and `Lagged` when the consumer fell behind its bounded
+//!   queue;
+//! - a [`Router`](events::Router) shares one connection among many
+//!   [`Subscription`](events::Subscription)s, routed by application, channel, bridge,
+//!   playback, recording or event type; [`handles`] build on it (race-free creation: ids are
+//!   made here and subscribed before the request leaves), and so does the [`mirror`];
+//! - [`EventStream::rest_client`](events::EventStream::rest_client) sends the typed operations
+//!   over the WebSocket instead of HTTP (Asterisk 22.4+), and
+//!   [`Client::listen_outbound`] accepts the WebSocket Asterisk opens itself (22.5+).
+//!
 //! [`Client::request`] calls any path untyped.
 //!
 //! # Example
