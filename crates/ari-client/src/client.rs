@@ -398,6 +398,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn clients_and_streams_cross_threads() {
+        fn send_sync<T: Send + Sync>() {}
+        fn send<T: Send>() {}
+        send_sync::<Client>();
+        send_sync::<crate::events::Router>();
+        send_sync::<crate::mirror::Mirror>();
+        send::<crate::events::EventStream>();
+        send::<crate::events::Subscription>();
+        send::<crate::handles::ChannelHandle>();
+        // A clone shares the connection pool: one pointer, no deep copy.
+        assert_eq!(std::mem::size_of::<Client>(), std::mem::size_of::<usize>());
+    }
+
+    #[test]
     fn path_segments_are_encoded() {
         assert_eq!(encode_segment("PJSIP/101"), "PJSIP%2F101");
         assert_eq!(encode_segment("abc-1.2_x"), "abc-1.2_x");
