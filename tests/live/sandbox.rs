@@ -78,3 +78,24 @@ fn a_busy_port_is_reported_clearly() {
     );
     assert!(err.to_string().contains(&port.to_string()));
 }
+
+#[test]
+fn an_unreachable_mirror_fails_with_a_clear_hint_and_leaves_no_half_root() {
+    let cache = std::env::temp_dir().join(format!("ari-sandbox-nomirror-{}", std::process::id()));
+    let sandbox = Sandbox::new("nomirror")
+        .unwrap()
+        .with_cache_dir(&cache)
+        // Nothing listens on the discard port: the download fails at once.
+        .with_mirror("http://127.0.0.1:9/debian");
+    let err = sandbox.up(Ports::default(), &|_| {}).unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("debootstrap"), "{text}");
+    assert!(text.contains("mirror could not be reached"), "{text}");
+    assert!(
+        !sandbox.root_dir().exists(),
+        "no half-built root is left as if it were whole"
+    );
+    // The next attempt starts afresh rather than trusting what the failed one left.
+    sandbox.reset(&|_| {}).unwrap();
+    std::fs::remove_dir_all(&cache).unwrap();
+}

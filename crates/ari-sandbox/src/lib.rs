@@ -70,6 +70,7 @@ pub fn default_cache_dir() -> PathBuf {
 pub struct Sandbox {
     cache_dir: PathBuf,
     name: String,
+    mirror: String,
 }
 
 /// What an instance is and where to reach it.
@@ -172,6 +173,7 @@ impl Sandbox {
         Ok(Self {
             cache_dir: default_cache_dir(),
             name: name.to_owned(),
+            mirror: root::default_mirror(),
         })
     }
 
@@ -179,6 +181,14 @@ impl Sandbox {
     #[must_use]
     pub fn with_cache_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.cache_dir = dir.into();
+        self
+    }
+
+    /// Builds the root from this Debian mirror (default `$ARI_SANDBOX_MIRROR`, else
+    /// `http://deb.debian.org/debian`).
+    #[must_use]
+    pub fn with_mirror(mut self, url: impl Into<String>) -> Self {
+        self.mirror = url.into();
         self
     }
 
@@ -234,7 +244,7 @@ impl Sandbox {
         let _lock = self.lock()?;
         let layout = self.layout();
         let root = self.root_dir();
-        if root::ensure(&root, progress)? {
+        if root::ensure(&root, &self.mirror, progress)? {
             progress("root built");
         }
         let asked_ports = ports.http.is_some() || ports.https.is_some() || ports.sip.is_some();
@@ -282,7 +292,7 @@ impl Sandbox {
         require_root()?;
         let _lock = self.lock()?;
         let root = self.root_dir();
-        root::ensure(&root, progress)?;
+        root::ensure(&root, &self.mirror, progress)?;
         Ok(root)
     }
 

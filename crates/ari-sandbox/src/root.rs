@@ -13,8 +13,8 @@ const READY_MARKER: &str = ".ari-sandbox-ready";
 /// The Debian packages installed into the root.
 pub(crate) const PACKAGES: &[&str] = &["asterisk", "asterisk-core-sounds-en-gsm"];
 
-/// The mirror to build from: `$ARI_SANDBOX_MIRROR` or Debian's CDN.
-fn mirror() -> String {
+/// The mirror to build from by default: `$ARI_SANDBOX_MIRROR` or Debian's CDN.
+pub(crate) fn default_mirror() -> String {
     std::env::var("ARI_SANDBOX_MIRROR")
         .ok()
         .filter(|m| !m.is_empty())
@@ -27,7 +27,7 @@ pub(crate) fn is_ready(root: &Path) -> bool {
 }
 
 /// Builds the root at `root` unless a complete one is there. Returns whether it built.
-pub(crate) fn ensure(root: &Path, progress: &dyn Fn(&str)) -> Result<bool> {
+pub(crate) fn ensure(root: &Path, mirror: &str, progress: &dyn Fn(&str)) -> Result<bool> {
     if is_ready(root) {
         return Ok(false);
     }
@@ -51,7 +51,7 @@ pub(crate) fn ensure(root: &Path, progress: &dyn Fn(&str)) -> Result<bool> {
         Command::new("debootstrap")
             .args(["--variant=minbase", "--include=ca-certificates", "sid"])
             .arg(&building)
-            .arg(mirror()),
+            .arg(mirror),
         "debootstrap of Debian sid",
     )?;
     prepare_root_files(&building)?;
