@@ -45,7 +45,7 @@ impl Ty {
         }
     }
 
-    /// A short description for docs: `string`, [`ChannelId`], list of [`Channel`], ….
+    /// A short description for docs: `string`, a linked id such as `ChannelId`, "list of" a linked model, ….
     pub(crate) fn doc(&self) -> String {
         match self {
             Ty::String => "string".to_owned(),
