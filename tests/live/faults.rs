@@ -40,6 +40,23 @@ async fn originate_into(client: &Client, app: &str) {
         .expect("originate");
 }
 
+/// A proxy in front of the shared sandbox, and a client (with `password`) that goes through it.
+async fn client_through_proxy(password: Option<&str>) -> (TcpProxy, Client) {
+    let status = ari_testkit::shared();
+    let proxy = TcpProxy::start(([127, 0, 0, 1], status.settings.http_port).into())
+        .await
+        .unwrap();
+    let client = Client::builder()
+        .base_url(format!("http://{}/ari", proxy.addr()))
+        .credentials(
+            &status.settings.user,
+            password.unwrap_or(&status.settings.password),
+        )
+        .build()
+        .unwrap();
+    (proxy, client)
+}
+
 async fn channel_count(client: &Client) -> usize {
     let channels = client
         .request(Method::Get, "channels", &[], None)
@@ -121,15 +138,7 @@ async fn a_long_outage_is_survived() {
 
 #[tokio::test]
 async fn a_silent_network_cut_is_detected_and_reconnected() {
-    let status = ari_testkit::shared();
-    let proxy = TcpProxy::start(([127, 0, 0, 1], status.settings.http_port).into())
-        .await
-        .unwrap();
-    let client = Client::builder()
-        .base_url(format!("http://{}/ari", proxy.addr()))
-        .credentials(&status.settings.user, &status.settings.password)
-        .build()
-        .unwrap();
+    let (proxy, client) = client_through_proxy(None).await;
     let app = unique_app("cut");
     let ping = Duration::from_secs(2);
     let mut stream = client
@@ -153,15 +162,7 @@ async fn a_silent_network_cut_is_detected_and_reconnected() {
 
 #[tokio::test]
 async fn default_keepalive_detects_a_cut_within_ten_seconds() {
-    let status = ari_testkit::shared();
-    let proxy = TcpProxy::start(([127, 0, 0, 1], status.settings.http_port).into())
-        .await
-        .unwrap();
-    let client = Client::builder()
-        .base_url(format!("http://{}/ari", proxy.addr()))
-        .credentials(&status.settings.user, &status.settings.password)
-        .build()
-        .unwrap();
+    let (proxy, client) = client_through_proxy(None).await;
     let app = unique_app("cutdefault");
     let mut stream = client.events([app.as_str()]).connect().await.unwrap();
     let cut_at = Instant::now();
@@ -176,15 +177,7 @@ async fn default_keepalive_detects_a_cut_within_ten_seconds() {
 
 #[tokio::test]
 async fn a_wrong_password_fails_at_once_with_one_attempt() {
-    let status = ari_testkit::shared();
-    let proxy = TcpProxy::start(([127, 0, 0, 1], status.settings.http_port).into())
-        .await
-        .unwrap();
-    let client = Client::builder()
-        .base_url(format!("http://{}/ari", proxy.addr()))
-        .credentials(&status.settings.user, "not-the-password")
-        .build()
-        .unwrap();
+    let (proxy, client) = client_through_proxy(Some("not-the-password")).await;
     let started = Instant::now();
     let err = client
         .events([unique_app("badpw")])

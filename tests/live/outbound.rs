@@ -5,22 +5,8 @@
 use std::time::Duration;
 
 use ari_client::Event;
-use ari_client::events::Message;
 use ari_client::models::ChannelState;
-use futures_util::StreamExt as _;
-
-async fn next_event(events: &mut ari_client::events::EventStream) -> Event {
-    loop {
-        let item = tokio::time::timeout(ari_testkit::EVENT_TIMEOUT, events.next())
-            .await
-            .expect("an event in time")
-            .expect("the connection is open")
-            .unwrap();
-        if let Message::Event(event) = item {
-            return event;
-        }
-    }
-}
+use ari_testkit::next_event;
 
 #[tokio::test]
 async fn asterisk_connects_out_and_the_application_answers_over_that_socket() {

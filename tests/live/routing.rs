@@ -7,7 +7,7 @@ use std::time::Duration;
 use ari_client::events::{Filter, Message, Subscription};
 use ari_client::{Client, Event};
 use ari_sandbox::{Ports, Sandbox};
-use ari_testkit::{EVENT_TIMEOUT, unique_app};
+use ari_testkit::{EVENT_TIMEOUT, next_event, unique_app};
 use futures_util::StreamExt as _;
 
 const BURST: usize = 20_000;
@@ -201,7 +201,7 @@ async fn handles_see_their_first_event_and_end_when_the_object_is_gone() {
 
     let mut bridge = router.create_bridge(["mixing"]).await.unwrap();
     bridge.add([call.id().clone()]).await.unwrap();
-    let entered = next_event_b(&mut bridge).await;
+    let entered = next_event(&mut bridge).await;
     assert!(
         matches!(&entered, Event::ChannelEnteredBridge(e) if e.channel.as_ref().map(|c| &c.id) == Some(call.id())),
         "{entered:?}"
@@ -230,32 +230,6 @@ async fn handles_see_their_first_event_and_end_when_the_object_is_gone() {
         }
     }
     assert_eq!(ended_with.as_deref(), Some("BridgeDestroyed"));
-}
-
-async fn next_event(call: &mut ari_client::handles::ChannelHandle) -> Event {
-    loop {
-        let item = tokio::time::timeout(EVENT_TIMEOUT, call.next())
-            .await
-            .expect("an event")
-            .expect("the stream is open")
-            .unwrap();
-        if let Message::Event(e) = item {
-            return e;
-        }
-    }
-}
-
-async fn next_event_b(bridge: &mut ari_client::handles::BridgeHandle) -> Event {
-    loop {
-        let item = tokio::time::timeout(EVENT_TIMEOUT, bridge.next())
-            .await
-            .expect("an event")
-            .expect("the stream is open")
-            .unwrap();
-        if let Message::Event(e) = item {
-            return e;
-        }
-    }
 }
 
 async fn asterisk_channel_ids(client: &Client) -> BTreeSet<String> {

@@ -78,6 +78,24 @@ pub fn unique_app(prefix: &str) -> String {
     format!("t_{clean}_{}_{n}_{salt:08x}", std::process::id())
 }
 
+/// The next event of any stream of [`Message`]s (an [`EventStream`], a subscription, a
+/// handle), skipping markers; panics (failing the test) after [`EVENT_TIMEOUT`] or when the
+/// stream fails or ends.
+pub async fn next_event<S>(stream: &mut S) -> Event
+where
+    S: futures_util::Stream<Item = ari_client::Result<Message>> + Unpin,
+{
+    loop {
+        match tokio::time::timeout(EVENT_TIMEOUT, stream.next()).await {
+            Ok(Some(Ok(Message::Event(event)))) => return event,
+            Ok(Some(Ok(_))) => {}
+            Ok(Some(Err(err))) => panic!("the stream failed: {err}"),
+            Ok(None) => panic!("the stream ended"),
+            Err(_) => panic!("no event within {EVENT_TIMEOUT:?}"),
+        }
+    }
+}
+
 /// An event stream and every event read from it so far.
 #[derive(Debug)]
 pub struct EventLog {
