@@ -38,6 +38,60 @@ pub(crate) enum Command {
         #[arg(long, default_value_t = 30)]
         timeout: u64,
     },
+    /// Live events: print them as they arrive, or record every frame to a file.
+    Events {
+        #[command(subcommand)]
+        action: EventsAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum EventsAction {
+    /// Prints each event as it arrives, one line each (or the frames as sent with --raw).
+    ///
+    /// Runs until Ctrl-C or until the connection ends for good.
+    Tail {
+        #[command(flatten)]
+        connection: Connection,
+        #[command(flatten)]
+        source: EventSource,
+        /// Print each frame as Asterisk sent it (JSON, one per line).
+        #[arg(long)]
+        raw: bool,
+    },
+    /// Records every frame verbatim as JSON lines, optionally driving call flows meanwhile.
+    ///
+    /// Stops at Ctrl-C, after --duration, or (with --workload) when the flows are done.
+    Record {
+        #[command(flatten)]
+        connection: Connection,
+        #[command(flatten)]
+        source: EventSource,
+        /// The file to write: one frame per line.
+        #[arg(long)]
+        out: PathBuf,
+        /// Drive this many varied call flows through the first application while recording
+        /// (needs the sandbox's dialplan: `Local/<app>@stasis` and context `sandbox`).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+        workload: Option<u32>,
+        /// How many flows of the workload run at once.
+        #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=1_000))]
+        concurrency: u32,
+        /// Stop recording after this many seconds.
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+        duration: Option<u64>,
+    },
+}
+
+/// Which applications an events command registers, and what it subscribes to.
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct EventSource {
+    /// A Stasis application to register; repeat for several [default: a fresh unique name].
+    #[arg(long = "app", value_name = "APP")]
+    pub(crate) apps: Vec<String>,
+    /// Receive every event of the system, not only those of the applications' objects.
+    #[arg(long)]
+    pub(crate) subscribe_all: bool,
 }
 
 /// Which sandbox instance, and where its cache lives.

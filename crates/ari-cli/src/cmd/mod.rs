@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 mod demo;
+mod events;
 mod sandbox;
 
 use std::process::ExitCode;
@@ -16,5 +17,6 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<ExitCode> {
             endpoint,
             timeout,
         } => demo::run(connection, app, endpoint, timeout).await,
+        Command::Events { action } => events::run(action).await,
     }
 }
