@@ -12,6 +12,7 @@
 mod examples;
 mod faults;
 mod hello;
+mod ops;
 mod outbound;
 mod replaced;
 mod routing;
