@@ -14,6 +14,11 @@
 
 mod applications;
 mod asterisk;
+mod device_states;
+mod events;
+mod mailboxes;
+mod playbacks;
+mod sounds;
 mod support;
 
 use std::collections::BTreeSet;
@@ -24,6 +29,11 @@ use ari_client::inventory::OPERATIONS;
 const EXERCISED: &[(&str, &[&str])] = &[
     ("applications", applications::CALLS),
     ("asterisk", asterisk::CALLS),
+    ("deviceStates", device_states::CALLS),
+    ("events", events::CALLS),
+    ("mailboxes", mailboxes::CALLS),
+    ("playbacks", playbacks::CALLS),
+    ("sounds", sounds::CALLS),
 ];
 
 /// The operations no exercise calls, and why.
