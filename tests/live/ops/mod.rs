@@ -14,10 +14,12 @@
 
 mod applications;
 mod asterisk;
+mod channels;
 mod device_states;
 mod events;
 mod mailboxes;
 mod playbacks;
+mod sip;
 mod sounds;
 mod support;
 
@@ -29,6 +31,7 @@ use ari_client::inventory::OPERATIONS;
 const EXERCISED: &[(&str, &[&str])] = &[
     ("applications", applications::CALLS),
     ("asterisk", asterisk::CALLS),
+    ("channels", channels::CALLS),
     ("deviceStates", device_states::CALLS),
     ("events", events::CALLS),
     ("mailboxes", mailboxes::CALLS),
