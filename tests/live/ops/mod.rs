@@ -14,6 +14,7 @@
 
 mod applications;
 mod asterisk;
+mod bridges;
 mod channels;
 mod device_states;
 mod events;
@@ -31,6 +32,7 @@ use ari_client::inventory::OPERATIONS;
 const EXERCISED: &[(&str, &[&str])] = &[
     ("applications", applications::CALLS),
     ("asterisk", asterisk::CALLS),
+    ("bridges", bridges::CALLS),
     ("channels", channels::CALLS),
     ("deviceStates", device_states::CALLS),
     ("events", events::CALLS),

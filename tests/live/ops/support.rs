@@ -202,6 +202,52 @@ impl Ctx {
     }
 }
 
+impl Drop for Ctx {
+    /// A run that failed midway leaves what it created: remove it (channels, bridges, device
+    /// states and stored recordings named after its application).
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            return;
+        }
+        let prefix = self.app.clone();
+        let cleanup = std::thread::spawn(move || {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            runtime.block_on(remove_leftovers(&prefix));
+        });
+        let _ = cleanup.join();
+    }
+}
+
+async fn remove_leftovers(prefix: &str) {
+    let client = ari_testkit::client();
+    if let Ok(channels) = client.channels().list().await {
+        for channel in channels.iter().filter(|c| c.id.as_str().starts_with(prefix)) {
+            let _ = client.channels().hangup(&channel.id).await;
+        }
+    }
+    if let Ok(bridges) = client.bridges().list().await {
+        for bridge in bridges.iter().filter(|b| b.id.as_str().starts_with(prefix)) {
+            let _ = client.bridges().destroy(&bridge.id).await;
+        }
+    }
+    let device = format!("Stasis:{prefix}");
+    if let Ok(states) = client.device_states().list().await {
+        for state in states.iter().filter(|s| s.name.as_str().starts_with(&device)) {
+            let _ = client.device_states().delete(&state.name).await;
+        }
+    }
+    if let Ok(stored) = client.recordings().list_stored().await {
+        for recording in stored.iter().filter(|r| r.name.as_str().starts_with(prefix)) {
+            let _ = client.recordings().delete_stored(&recording.name).await;
+        }
+    }
+}
+
 /// One request the client sent, as its tracing span tells.
 #[derive(Debug, Clone)]
 pub(super) struct Call {
