@@ -20,6 +20,7 @@ mod device_states;
 mod events;
 mod mailboxes;
 mod playbacks;
+mod recordings;
 mod sip;
 mod sounds;
 mod support;
@@ -38,6 +39,7 @@ const EXERCISED: &[(&str, &[&str])] = &[
     ("events", events::CALLS),
     ("mailboxes", mailboxes::CALLS),
     ("playbacks", playbacks::CALLS),
+    ("recordings", recordings::CALLS),
     ("sounds", sounds::CALLS),
 ];
 
