@@ -17,6 +17,7 @@ mod asterisk;
 mod bridges;
 mod channels;
 mod device_states;
+mod endpoints;
 mod events;
 mod mailboxes;
 mod playbacks;
@@ -36,6 +37,7 @@ const EXERCISED: &[(&str, &[&str])] = &[
     ("bridges", bridges::CALLS),
     ("channels", channels::CALLS),
     ("deviceStates", device_states::CALLS),
+    ("endpoints", endpoints::CALLS),
     ("events", events::CALLS),
     ("mailboxes", mailboxes::CALLS),
     ("playbacks", playbacks::CALLS),
@@ -44,7 +46,13 @@ const EXERCISED: &[(&str, &[&str])] = &[
 ];
 
 /// The operations no exercise calls, and why.
-pub(crate) const NOT_CALLED: &[(&str, &str)] = &[];
+pub(crate) const NOT_CALLED: &[(&str, &str)] = &[(
+    "channels.transfer_progress",
+    "it reports progress of a SIP REFER that the application handles itself (a ChannelTransfer \
+     event first), which needs an endpoint with `transfer_handling=ari-only`; the sandbox's \
+     endpoints use the default, and their pjsip.conf objects can be neither created nor updated over ARI (403). Called \
+     on an ordinary PJSIP call it answers 204 and sends nothing: no effect to assert",
+)];
 
 #[test]
 fn operations_are_exercised() {
