@@ -9,6 +9,7 @@
     reason = "helpers of tests: a failed step is a failed test, with its message"
 )]
 
+mod coverage;
 mod examples;
 mod faults;
 mod hello;
