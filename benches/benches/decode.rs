@@ -157,7 +157,8 @@ fn main() -> anyhow::Result<()> {
     criterion.final_summary();
     // `cargo bench` passes `--bench`; `cargo test --benches` runs each function once and
     // measures nothing worth a summary.
-    if std::env::args().any(|a| a == "--bench") {
+    let args: Vec<String> = std::env::args().collect();
+    if args.iter().any(|a| a == "--bench") && !args.iter().any(|a| a == "--profile-time") {
         summarize(&dir, &frames)?;
     }
     Ok(())

@@ -110,24 +110,28 @@ pub(crate) fn emit(ir: &Ir) -> File {
     );
 
     // decode_known: dispatch on the length first, so a type is found with a few comparisons
-    // rather than one per event type.
+    // rather than one per event type; the struct reads the rest of the frame's map.
     out.push_str(
-        "/// Decodes `text` as an event of type `type_name`; `None` if the type is unknown.\n\
-         pub(crate) fn decode_known(type_name: &str, text: &str) -> Option<serde_json::Result<Event>> {\n\
-         Some(match (type_name.len(), type_name) {\n",
+        "/// Decodes the rest of a frame's map as an event of type `type_name`; gives the map back \
+         if the type is unknown.\n\
+         pub(crate) fn decode_known<'de, A: serde::de::MapAccess<'de>>(type_name: &str, map: A) \
+         -> Result<Result<Event, A::Error>, A> {\n\
+         use serde::Deserialize as _;\n\
+         use serde::de::value::MapAccessDeserializer as Rest;\n\
+         Ok(match (type_name.len(), type_name) {\n",
     );
     let mut by_len: Vec<&&ModelIr> = events.iter().collect();
     by_len.sort_by(|a, b| (a.name.len(), &a.name).cmp(&(b.name.len(), &b.name)));
     for e in by_len {
         writeln!(
             out,
-            "({len}, {n:?}) => serde_json::from_str(text).map(|e| Event::{n}(Box::new(e))),",
+            "({len}, {n:?}) => crate::models::{n}::deserialize(Rest::new(map)).map(|e| Event::{n}(Box::new(e))),",
             len = e.name.len(),
             n = e.name
         )
         .ok();
     }
-    out.push_str("_ => return None,\n})\n}\n\n");
+    out.push_str("_ => return Err(map),\n})\n}\n\n");
 
     // Serialize
     out.push_str(

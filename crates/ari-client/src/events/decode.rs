@@ -1,14 +1,18 @@
-//! Decoding one event frame, fast: find the `type`, then deserialize the variant's struct
-//! straight from the text.
+//! Decoding one event frame, fast: one pass over the text, whatever the order of its fields.
 //!
 //! Serde's internally tagged enums (`#[serde(tag = "type")]`) buffer the whole frame into an
-//! intermediate tree before choosing the variant; this path never does. Asterisk writes `type`
-//! first (`{"type":"StasisStart",...`), which a few byte comparisons read; any other layout
-//! falls back to a pass that reads only `type` and skips the rest.
+//! intermediate tree before choosing the variant; this path never does. It reads the frame's
+//! map itself: fields before `type` are kept as raw JSON slices (skipped, not parsed), and once
+//! `type` names the variant its struct reads those slices and then the rest of the map straight
+//! from the text. Asterisk writes `type` first for most events (then nothing is kept); a few
+//! (`ChannelVarset`, `ChannelHangupRequest`) put it later.
 
 use std::borrow::Cow;
+use std::fmt;
 
 use serde::Deserialize;
+use serde::de::{self, DeserializeSeed, IntoDeserializer as _, MapAccess, Visitor};
+use serde_json::value::RawValue;
 
 use crate::generated::events::{Event, decode_known};
 
@@ -50,39 +54,127 @@ pub fn decode_event(text: &str) -> Event {
 /// `Err` for text that is not JSON or a frame of a known type that does not fit its struct
 /// (e.g. a required field missing). Unknown fields never cause an error.
 pub fn try_decode_event(text: &str) -> Result<Event, serde_json::Error> {
-    let event_type = match leading_type(text) {
-        Some(t) => Cow::Borrowed(t),
-        None => match serde_json::from_str::<TypeOnly<'_>>(text)?.event_type {
-            Some(t) => t,
-            None => return serde_json::from_str(text).map(Event::Unknown),
-        },
-    };
-    match decode_known(&event_type, text) {
-        Some(result) => result,
-        None => serde_json::from_str(text).map(Event::Unknown),
+    let mut de = serde_json::Deserializer::from_str(text);
+    let read = serde::Deserializer::deserialize_map(&mut de, FrameVisitor)?;
+    de.end()?;
+    match read {
+        Read::Event(event) => Ok(event),
+        // Valid JSON of a type this version does not know: kept whole (a second pass, for
+        // rare frames only).
+        Read::Unknown => serde_json::from_str(text).map(Event::Unknown),
     }
 }
 
-/// Only the `type` of a frame; every other field is skipped.
-#[derive(Deserialize)]
-struct TypeOnly<'a> {
-    #[serde(rename = "type", borrow, default)]
-    event_type: Option<Cow<'a, str>>,
+/// What one pass over a frame gave.
+enum Read {
+    Event(Event),
+    /// No `type`, or one this version does not know.
+    Unknown,
 }
 
-/// The `type` when it is the first member: `{ "type" : "X"`, with any JSON whitespace and no
-/// escapes in `X`.
-fn leading_type(text: &str) -> Option<&str> {
-    let rest = text.trim_start_matches(is_ws).strip_prefix('{')?;
-    let rest = rest.trim_start_matches(is_ws).strip_prefix("\"type\"")?;
-    let rest = rest.trim_start_matches(is_ws).strip_prefix(':')?;
-    let rest = rest.trim_start_matches(is_ws).strip_prefix('"')?;
-    let end = rest.find(['"', '\\'])?;
-    (rest.as_bytes().get(end) == Some(&b'"')).then(|| &rest[..end])
+/// Reads a frame's map: keeps what precedes `type`, then hands everything to the variant.
+struct FrameVisitor;
+
+impl<'de> Visitor<'de> for FrameVisitor {
+    type Value = Read;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an ARI event (a JSON object with a `type`)")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Read, A::Error> {
+        // Fields before `type`, as raw JSON; empty (no allocation) when `type` comes first.
+        let mut before: Vec<(Text<'de>, &'de RawValue)> = Vec::new();
+        while let Some(key) = map.next_key::<Text<'de>>()? {
+            if key.0 == "type" {
+                let event_type: Text<'de> = map.next_value()?;
+                let rest = Replay {
+                    before: before.into_iter(),
+                    value: None,
+                    rest: map,
+                };
+                return match decode_known(&event_type.0, rest) {
+                    Ok(result) => result.map(Read::Event),
+                    Err(mut rest) => {
+                        // The map must be read to its end before the frame is parsed again.
+                        while rest
+                            .next_entry::<de::IgnoredAny, de::IgnoredAny>()?
+                            .is_some()
+                        {}
+                        Ok(Read::Unknown)
+                    }
+                };
+            }
+            before.push((key, map.next_value()?));
+        }
+        Ok(Read::Unknown)
+    }
 }
 
-fn is_ws(c: char) -> bool {
-    matches!(c, ' ' | '\t' | '\n' | '\r')
+/// A string, borrowed from the frame unless it holds escapes.
+struct Text<'de>(Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for Text<'de> {
+    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct TextVisitor;
+
+        impl<'de> Visitor<'de> for TextVisitor {
+            type Value = Text<'de>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Borrowed(v)))
+            }
+
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(v.to_owned())))
+            }
+        }
+
+        deserializer.deserialize_str(TextVisitor)
+    }
+}
+
+/// The map a variant's struct reads: first the fields that preceded `type` (parsed now from
+/// their raw slices), then the rest of the frame.
+struct Replay<'de, A> {
+    before: std::vec::IntoIter<(Text<'de>, &'de RawValue)>,
+    /// The raw value of the key just handed out from `before`.
+    value: Option<&'de RawValue>,
+    rest: A,
+}
+
+impl<'de, A: MapAccess<'de>> MapAccess<'de> for Replay<'de, A> {
+    type Error = A::Error;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, A::Error> {
+        match self.before.next() {
+            Some((key, value)) => {
+                self.value = Some(value);
+                seed.deserialize(key.0.into_deserializer()).map(Some)
+            }
+            None => self.rest.next_key_seed(seed),
+        }
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, A::Error> {
+        match self.value.take() {
+            Some(raw) => seed
+                .deserialize(&mut serde_json::Deserializer::from_str(raw.get()))
+                .map_err(de::Error::custom),
+            None => self.rest.next_value_seed(seed),
+        }
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        self.rest.size_hint().map(|n| n + self.before.len())
+    }
 }
 
 impl<'de> Deserialize<'de> for Event {
@@ -97,19 +189,6 @@ impl<'de> Deserialize<'de> for Event {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn leading_type_fast_path() {
-        assert_eq!(
-            leading_type(r#"{"type":"StasisStart","x":1}"#),
-            Some("StasisStart")
-        );
-        assert_eq!(leading_type("{\n  \"type\" : \"Dial\" }"), Some("Dial"));
-        assert_eq!(leading_type(r#"{"x":1,"type":"Dial"}"#), None);
-        assert_eq!(leading_type(r#"{"type":"Di\"al"}"#), None);
-        assert_eq!(leading_type(r#"{"type":5}"#), None);
-        assert_eq!(leading_type(""), None);
-    }
 
     #[test]
     fn type_not_first_still_decodes() {

@@ -561,135 +561,146 @@ impl Event {
     }
 }
 
-/// Decodes `text` as an event of type `type_name`; `None` if the type is unknown.
-pub(crate) fn decode_known(type_name: &str, text: &str) -> Option<serde_json::Result<Event>> {
-    Some(match (type_name.len(), type_name) {
-        (4, "Dial") => serde_json::from_str(text).map(|e| Event::Dial(Box::new(e))),
-        (9, "StasisEnd") => serde_json::from_str(text).map(|e| Event::StasisEnd(Box::new(e))),
-        (11, "CallClaimed") => serde_json::from_str(text).map(|e| Event::CallClaimed(Box::new(e))),
-        (11, "ChannelHold") => serde_json::from_str(text).map(|e| Event::ChannelHold(Box::new(e))),
-        (11, "StasisStart") => serde_json::from_str(text).map(|e| Event::StasisStart(Box::new(e))),
-        (12, "BridgeMerged") => {
-            serde_json::from_str(text).map(|e| Event::BridgeMerged(Box::new(e)))
+/// Decodes the rest of a frame's map as an event of type `type_name`; gives the map back if the type is unknown.
+pub(crate) fn decode_known<'de, A: serde::de::MapAccess<'de>>(
+    type_name: &str,
+    map: A,
+) -> Result<Result<Event, A::Error>, A> {
+    use serde::Deserialize as _;
+    use serde::de::value::MapAccessDeserializer as Rest;
+    Ok(match (type_name.len(), type_name) {
+        (4, "Dial") => {
+            crate::models::Dial::deserialize(Rest::new(map)).map(|e| Event::Dial(Box::new(e)))
         }
-        (12, "RESTResponse") => {
-            serde_json::from_str(text).map(|e| Event::RESTResponse(Box::new(e)))
-        }
-        (13, "BridgeCreated") => {
-            serde_json::from_str(text).map(|e| Event::BridgeCreated(Box::new(e)))
-        }
-        (13, "CallBroadcast") => {
-            serde_json::from_str(text).map(|e| Event::CallBroadcast(Box::new(e)))
-        }
-        (13, "ChannelUnhold") => {
-            serde_json::from_str(text).map(|e| Event::ChannelUnhold(Box::new(e)))
-        }
-        (13, "ChannelVarset") => {
-            serde_json::from_str(text).map(|e| Event::ChannelVarset(Box::new(e)))
-        }
-        (14, "ChannelCreated") => {
-            serde_json::from_str(text).map(|e| Event::ChannelCreated(Box::new(e)))
-        }
-        (15, "BridgeDestroyed") => {
-            serde_json::from_str(text).map(|e| Event::BridgeDestroyed(Box::new(e)))
-        }
-        (15, "ChannelCallerId") => {
-            serde_json::from_str(text).map(|e| Event::ChannelCallerId(Box::new(e)))
-        }
-        (15, "ChannelDialplan") => {
-            serde_json::from_str(text).map(|e| Event::ChannelDialplan(Box::new(e)))
-        }
-        (15, "ChannelTransfer") => {
-            serde_json::from_str(text).map(|e| Event::ChannelTransfer(Box::new(e)))
-        }
-        (15, "PlaybackStarted") => {
-            serde_json::from_str(text).map(|e| Event::PlaybackStarted(Box::new(e)))
-        }
-        (15, "RecordingFailed") => {
-            serde_json::from_str(text).map(|e| Event::RecordingFailed(Box::new(e)))
-        }
-        (16, "ChannelDestroyed") => {
-            serde_json::from_str(text).map(|e| Event::ChannelDestroyed(Box::new(e)))
-        }
-        (16, "ChannelUserevent") => {
-            serde_json::from_str(text).map(|e| Event::ChannelUserevent(Box::new(e)))
-        }
-        (16, "PeerStatusChange") => {
-            serde_json::from_str(text).map(|e| Event::PeerStatusChange(Box::new(e)))
-        }
-        (16, "PlaybackFinished") => {
-            serde_json::from_str(text).map(|e| Event::PlaybackFinished(Box::new(e)))
-        }
-        (16, "RecordingStarted") => {
-            serde_json::from_str(text).map(|e| Event::RecordingStarted(Box::new(e)))
-        }
-        (17, "ChannelLeftBridge") => {
-            serde_json::from_str(text).map(|e| Event::ChannelLeftBridge(Box::new(e)))
-        }
-        (17, "RecordingFinished") => {
-            serde_json::from_str(text).map(|e| Event::RecordingFinished(Box::new(e)))
-        }
+        (9, "StasisEnd") => crate::models::StasisEnd::deserialize(Rest::new(map))
+            .map(|e| Event::StasisEnd(Box::new(e))),
+        (11, "CallClaimed") => crate::models::CallClaimed::deserialize(Rest::new(map))
+            .map(|e| Event::CallClaimed(Box::new(e))),
+        (11, "ChannelHold") => crate::models::ChannelHold::deserialize(Rest::new(map))
+            .map(|e| Event::ChannelHold(Box::new(e))),
+        (11, "StasisStart") => crate::models::StasisStart::deserialize(Rest::new(map))
+            .map(|e| Event::StasisStart(Box::new(e))),
+        (12, "BridgeMerged") => crate::models::BridgeMerged::deserialize(Rest::new(map))
+            .map(|e| Event::BridgeMerged(Box::new(e))),
+        (12, "RESTResponse") => crate::models::RESTResponse::deserialize(Rest::new(map))
+            .map(|e| Event::RESTResponse(Box::new(e))),
+        (13, "BridgeCreated") => crate::models::BridgeCreated::deserialize(Rest::new(map))
+            .map(|e| Event::BridgeCreated(Box::new(e))),
+        (13, "CallBroadcast") => crate::models::CallBroadcast::deserialize(Rest::new(map))
+            .map(|e| Event::CallBroadcast(Box::new(e))),
+        (13, "ChannelUnhold") => crate::models::ChannelUnhold::deserialize(Rest::new(map))
+            .map(|e| Event::ChannelUnhold(Box::new(e))),
+        (13, "ChannelVarset") => crate::models::ChannelVarset::deserialize(Rest::new(map))
+            .map(|e| Event::ChannelVarset(Box::new(e))),
+        (14, "ChannelCreated") => crate::models::ChannelCreated::deserialize(Rest::new(map))
+            .map(|e| Event::ChannelCreated(Box::new(e))),
+        (15, "BridgeDestroyed") => crate::models::BridgeDestroyed::deserialize(Rest::new(map))
+            .map(|e| Event::BridgeDestroyed(Box::new(e))),
+        (15, "ChannelCallerId") => crate::models::ChannelCallerId::deserialize(Rest::new(map))
+            .map(|e| Event::ChannelCallerId(Box::new(e))),
+        (15, "ChannelDialplan") => crate::models::ChannelDialplan::deserialize(Rest::new(map))
+            .map(|e| Event::ChannelDialplan(Box::new(e))),
+        (15, "ChannelTransfer") => crate::models::ChannelTransfer::deserialize(Rest::new(map))
+            .map(|e| Event::ChannelTransfer(Box::new(e))),
+        (15, "PlaybackStarted") => crate::models::PlaybackStarted::deserialize(Rest::new(map))
+            .map(|e| Event::PlaybackStarted(Box::new(e))),
+        (15, "RecordingFailed") => crate::models::RecordingFailed::deserialize(Rest::new(map))
+            .map(|e| Event::RecordingFailed(Box::new(e))),
+        (16, "ChannelDestroyed") => crate::models::ChannelDestroyed::deserialize(Rest::new(map))
+            .map(|e| Event::ChannelDestroyed(Box::new(e))),
+        (16, "ChannelUserevent") => crate::models::ChannelUserevent::deserialize(Rest::new(map))
+            .map(|e| Event::ChannelUserevent(Box::new(e))),
+        (16, "PeerStatusChange") => crate::models::PeerStatusChange::deserialize(Rest::new(map))
+            .map(|e| Event::PeerStatusChange(Box::new(e))),
+        (16, "PlaybackFinished") => crate::models::PlaybackFinished::deserialize(Rest::new(map))
+            .map(|e| Event::PlaybackFinished(Box::new(e))),
+        (16, "RecordingStarted") => crate::models::RecordingStarted::deserialize(Rest::new(map))
+            .map(|e| Event::RecordingStarted(Box::new(e))),
+        (17, "ChannelLeftBridge") => crate::models::ChannelLeftBridge::deserialize(Rest::new(map))
+            .map(|e| Event::ChannelLeftBridge(Box::new(e))),
+        (17, "RecordingFinished") => crate::models::RecordingFinished::deserialize(Rest::new(map))
+            .map(|e| Event::RecordingFinished(Box::new(e))),
         (18, "ChannelStateChange") => {
-            serde_json::from_str(text).map(|e| Event::ChannelStateChange(Box::new(e)))
+            crate::models::ChannelStateChange::deserialize(Rest::new(map))
+                .map(|e| Event::ChannelStateChange(Box::new(e)))
         }
         (18, "DeviceStateChanged") => {
-            serde_json::from_str(text).map(|e| Event::DeviceStateChanged(Box::new(e)))
+            crate::models::DeviceStateChanged::deserialize(Rest::new(map))
+                .map(|e| Event::DeviceStateChanged(Box::new(e)))
         }
         (18, "PlaybackContinuing") => {
-            serde_json::from_str(text).map(|e| Event::PlaybackContinuing(Box::new(e)))
+            crate::models::PlaybackContinuing::deserialize(Rest::new(map))
+                .map(|e| Event::PlaybackContinuing(Box::new(e)))
         }
         (19, "ApplicationReplaced") => {
-            serde_json::from_str(text).map(|e| Event::ApplicationReplaced(Box::new(e)))
+            crate::models::ApplicationReplaced::deserialize(Rest::new(map))
+                .map(|e| Event::ApplicationReplaced(Box::new(e)))
         }
         (19, "BridgeBlindTransfer") => {
-            serde_json::from_str(text).map(|e| Event::BridgeBlindTransfer(Box::new(e)))
+            crate::models::BridgeBlindTransfer::deserialize(Rest::new(map))
+                .map(|e| Event::BridgeBlindTransfer(Box::new(e)))
         }
         (19, "ChannelDtmfReceived") => {
-            serde_json::from_str(text).map(|e| Event::ChannelDtmfReceived(Box::new(e)))
+            crate::models::ChannelDtmfReceived::deserialize(Rest::new(map))
+                .map(|e| Event::ChannelDtmfReceived(Box::new(e)))
         }
         (19, "ChannelToneDetected") => {
-            serde_json::from_str(text).map(|e| Event::ChannelToneDetected(Box::new(e)))
+            crate::models::ChannelToneDetected::deserialize(Rest::new(map))
+                .map(|e| Event::ChannelToneDetected(Box::new(e)))
         }
         (19, "ContactStatusChange") => {
-            serde_json::from_str(text).map(|e| Event::ContactStatusChange(Box::new(e)))
+            crate::models::ContactStatusChange::deserialize(Rest::new(map))
+                .map(|e| Event::ContactStatusChange(Box::new(e)))
         }
         (19, "EndpointStateChange") => {
-            serde_json::from_str(text).map(|e| Event::EndpointStateChange(Box::new(e)))
+            crate::models::EndpointStateChange::deserialize(Rest::new(map))
+                .map(|e| Event::EndpointStateChange(Box::new(e)))
         }
         (19, "TextMessageReceived") => {
-            serde_json::from_str(text).map(|e| Event::TextMessageReceived(Box::new(e)))
+            crate::models::TextMessageReceived::deserialize(Rest::new(map))
+                .map(|e| Event::TextMessageReceived(Box::new(e)))
         }
         (20, "ChannelConnectedLine") => {
-            serde_json::from_str(text).map(|e| Event::ChannelConnectedLine(Box::new(e)))
+            crate::models::ChannelConnectedLine::deserialize(Rest::new(map))
+                .map(|e| Event::ChannelConnectedLine(Box::new(e)))
         }
         (20, "ChannelEnteredBridge") => {
-            serde_json::from_str(text).map(|e| Event::ChannelEnteredBridge(Box::new(e)))
+            crate::models::ChannelEnteredBridge::deserialize(Rest::new(map))
+                .map(|e| Event::ChannelEnteredBridge(Box::new(e)))
         }
         (20, "ChannelHangupRequest") => {
-            serde_json::from_str(text).map(|e| Event::ChannelHangupRequest(Box::new(e)))
+            crate::models::ChannelHangupRequest::deserialize(Rest::new(map))
+                .map(|e| Event::ChannelHangupRequest(Box::new(e)))
         }
         (21, "ApplicationMoveFailed") => {
-            serde_json::from_str(text).map(|e| Event::ApplicationMoveFailed(Box::new(e)))
+            crate::models::ApplicationMoveFailed::deserialize(Rest::new(map))
+                .map(|e| Event::ApplicationMoveFailed(Box::new(e)))
         }
         (21, "ApplicationRegistered") => {
-            serde_json::from_str(text).map(|e| Event::ApplicationRegistered(Box::new(e)))
+            crate::models::ApplicationRegistered::deserialize(Rest::new(map))
+                .map(|e| Event::ApplicationRegistered(Box::new(e)))
         }
         (21, "ChannelTalkingStarted") => {
-            serde_json::from_str(text).map(|e| Event::ChannelTalkingStarted(Box::new(e)))
+            crate::models::ChannelTalkingStarted::deserialize(Rest::new(map))
+                .map(|e| Event::ChannelTalkingStarted(Box::new(e)))
         }
         (22, "BridgeAttendedTransfer") => {
-            serde_json::from_str(text).map(|e| Event::BridgeAttendedTransfer(Box::new(e)))
+            crate::models::BridgeAttendedTransfer::deserialize(Rest::new(map))
+                .map(|e| Event::BridgeAttendedTransfer(Box::new(e)))
         }
         (22, "ChannelTalkingFinished") => {
-            serde_json::from_str(text).map(|e| Event::ChannelTalkingFinished(Box::new(e)))
+            crate::models::ChannelTalkingFinished::deserialize(Rest::new(map))
+                .map(|e| Event::ChannelTalkingFinished(Box::new(e)))
         }
         (23, "ApplicationUnregistered") => {
-            serde_json::from_str(text).map(|e| Event::ApplicationUnregistered(Box::new(e)))
+            crate::models::ApplicationUnregistered::deserialize(Rest::new(map))
+                .map(|e| Event::ApplicationUnregistered(Box::new(e)))
         }
         (24, "BridgeVideoSourceChanged") => {
-            serde_json::from_str(text).map(|e| Event::BridgeVideoSourceChanged(Box::new(e)))
+            crate::models::BridgeVideoSourceChanged::deserialize(Rest::new(map))
+                .map(|e| Event::BridgeVideoSourceChanged(Box::new(e)))
         }
-        _ => return None,
+        _ => return Err(map),
     })
 }
 
