@@ -68,7 +68,10 @@ async fn the_inventory_matches_the_spec_asterisk_serves() {
         }
         let doc_models = doc["models"].as_object().unwrap();
         models.extend(doc_models.keys().cloned());
-        if let Some(subtypes) = doc_models.get("Event").and_then(|e| e["subTypes"].as_array()) {
+        if let Some(subtypes) = doc_models
+            .get("Event")
+            .and_then(|e| e["subTypes"].as_array())
+        {
             event_types.extend(subtypes.iter().map(|t| t.as_str().unwrap().to_owned()));
         }
     }

@@ -40,7 +40,12 @@ async fn exercise(ctx: &mut Ctx) {
         .subscribe(app.as_str(), [source.as_str()])
         .await
         .unwrap();
-    assert!(subscribed.device_names.iter().any(|d| *d == device.as_str()));
+    assert!(
+        subscribed
+            .device_names
+            .iter()
+            .any(|d| *d == device.as_str())
+    );
     let read_back = applications.get(app.as_str()).await.unwrap();
     assert_eq!(read_back.device_names, subscribed.device_names);
     client
@@ -59,14 +64,23 @@ async fn exercise(ctx: &mut Ctx) {
         .unsubscribe(app.as_str(), [source.as_str()])
         .await
         .unwrap();
-    assert!(!unsubscribed.device_names.iter().any(|d| *d == device.as_str()));
+    assert!(
+        !unsubscribed
+            .device_names
+            .iter()
+            .any(|d| *d == device.as_str())
+    );
     assert_status(
         applications
             .unsubscribe(app.as_str(), [source.as_str()])
             .await,
         422,
     );
-    client.device_states().delete(device.as_str()).await.unwrap();
+    client
+        .device_states()
+        .delete(device.as_str())
+        .await
+        .unwrap();
 
     // Event filters: what is set reads back; with only `StasisStart` allowed, a new channel
     // brings its `StasisStart` and none of the events Asterisk sends before it (Dial,
@@ -81,7 +95,11 @@ async fn exercise(ctx: &mut Ctx) {
         [serde_json::json!({"type": "ChannelUserevent"})]
     );
     assert_eq!(
-        applications.get(app.as_str()).await.unwrap().events_disallowed,
+        applications
+            .get(app.as_str())
+            .await
+            .unwrap()
+            .events_disallowed,
         disallowed.events_disallowed
     );
     // An allowed list applies to REST answers on the WebSocket too: without `RESTResponse`

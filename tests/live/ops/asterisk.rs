@@ -65,7 +65,12 @@ async fn info_and_ping(ctx: &mut Ctx) {
 async fn modules(ctx: &mut Ctx) {
     let asterisk = ctx.client.asterisk();
     let modules = asterisk.list_modules().await.unwrap();
-    for name in ["res_ari.so", "res_stasis.so", "app_stasis.so", "chan_pjsip.so"] {
+    for name in [
+        "res_ari.so",
+        "res_stasis.so",
+        "app_stasis.so",
+        "chan_pjsip.so",
+    ] {
         let module = modules
             .iter()
             .find(|m| m.name == name)
@@ -123,7 +128,10 @@ async fn log_channels(ctx: &mut Ctx) {
     // transports' runs take turns.
     let _turn = LOGGING.lock().await;
 
-    asterisk.add_log(name.as_str(), "notice,warning").await.unwrap();
+    asterisk
+        .add_log(name.as_str(), "notice,warning")
+        .await
+        .unwrap();
     assert_status(asterisk.add_log(name.as_str(), "notice").await, 409);
     let channel = listed(&asterisk.list_log_channels().await.unwrap())
         .unwrap_or_else(|| panic!("{name} not listed"));

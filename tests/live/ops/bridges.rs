@@ -156,13 +156,15 @@ async fn exercise(ctx: &mut Ctx) {
         .await
         .unwrap();
     assert_eq!(recording.target_uri, format!("bridge:{mixing}"));
-    ctx.wait("RecordingStarted of the bridge", |e| {
-        matches!(e, Event::RecordingStarted(r) if r.recording.name == name)
-    })
+    ctx.wait(
+        "RecordingStarted of the bridge",
+        |e| matches!(e, Event::RecordingStarted(r) if r.recording.name == name),
+    )
     .await;
-    ctx.wait("RecordingFinished of the bridge", |e| {
-        matches!(e, Event::RecordingFinished(r) if r.recording.name == name)
-    })
+    ctx.wait(
+        "RecordingFinished of the bridge",
+        |e| matches!(e, Event::RecordingFinished(r) if r.recording.name == name),
+    )
     .await;
     let stored = client.recordings().get_stored(&name).await.unwrap();
     assert_eq!(stored.format, "wav");
@@ -174,12 +176,20 @@ async fn exercise(ctx: &mut Ctx) {
         matches!(e, Event::ChannelLeftBridge(b) if b.bridge.id == mixing && b.channel.id == first)
     })
     .await;
-    assert!(!bridges.get(&mixing).await.unwrap().channels.contains(&first));
+    assert!(
+        !bridges
+            .get(&mixing)
+            .await
+            .unwrap()
+            .channels
+            .contains(&first)
+    );
     assert_status(bridges.remove_channel(&mixing, [&first]).await, 422);
     bridges.add_channel(&video, [&first]).await.unwrap();
-    ctx.wait("ChannelEnteredBridge (video)", |e| {
-        matches!(e, Event::ChannelEnteredBridge(b) if b.bridge.id == video)
-    })
+    ctx.wait(
+        "ChannelEnteredBridge (video)",
+        |e| matches!(e, Event::ChannelEnteredBridge(b) if b.bridge.id == video),
+    )
     .await;
     bridges.set_video_source(&video, &first).await.unwrap();
     ctx.wait("BridgeVideoSourceChanged to the channel", |e| {
@@ -208,9 +218,10 @@ async fn exercise(ctx: &mut Ctx) {
     // Destroyed: gone, and the channels out of them.
     for id in [&mixing, &video] {
         bridges.destroy(id).await.unwrap();
-        ctx.wait("BridgeDestroyed", |e| {
-            matches!(e, Event::BridgeDestroyed(b) if b.bridge.id == *id)
-        })
+        ctx.wait(
+            "BridgeDestroyed",
+            |e| matches!(e, Event::BridgeDestroyed(b) if b.bridge.id == *id),
+        )
         .await;
         assert_status(bridges.get(id).await, 404);
     }

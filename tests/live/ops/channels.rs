@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use ari_client::Event;
 use ari_client::ids::{ChannelId, PlaybackId, RecordingName};
-use ari_client::models::{ChannelState, HangupReason, MuteDirection, RecordingIfExists, SnoopDirection};
+use ari_client::models::{
+    ChannelState, HangupReason, MuteDirection, RecordingIfExists, SnoopDirection,
+};
 use ari_testkit::{EVENT_TIMEOUT, EventLog};
 
 use super::sip::SipPeer;
@@ -82,9 +84,15 @@ async fn originate_list_hangup(ctx: &mut Ctx) {
     let got = channels.get(&first).await.unwrap();
     assert!(got.name.starts_with("Local/wait@sandbox-"), "{}", got.name);
     assert_eq!(got.state, ChannelState::Up);
-    assert_eq!((got.caller.name.as_str(), got.caller.number.as_str()), ("Alice", "100"));
+    assert_eq!(
+        (got.caller.name.as_str(), got.caller.number.as_str()),
+        ("Alice", "100")
+    );
     assert_eq!(got.dialplan.app_name, "Stasis");
-    let variable = channels.get_channel_var(&first, "T_ORIGINATED").await.unwrap();
+    let variable = channels
+        .get_channel_var(&first, "T_ORIGINATED")
+        .await
+        .unwrap();
     assert_eq!(variable.value, "by the test");
 
     let second = ChannelId::new(ctx.id("second"));
@@ -116,9 +124,10 @@ async fn originate_list_hangup(ctx: &mut Ctx) {
         .await
         .unwrap();
     let destroyed = ctx
-        .wait("ChannelDestroyed of the first", |e| {
-            matches!(e, Event::ChannelDestroyed(d) if d.channel.id == first)
-        })
+        .wait(
+            "ChannelDestroyed of the first",
+            |e| matches!(e, Event::ChannelDestroyed(d) if d.channel.id == first),
+        )
         .await;
     let Event::ChannelDestroyed(destroyed) = destroyed else {
         unreachable!()
@@ -157,7 +166,10 @@ async fn incoming_call(ctx: &mut Ctx) {
 
     channels.ring(&callee).await.unwrap();
     dial_status(ctx, &caller, "RINGING").await;
-    assert_eq!(channels.get(&caller).await.unwrap().state, ChannelState::Ringing);
+    assert_eq!(
+        channels.get(&caller).await.unwrap().state,
+        ChannelState::Ringing
+    );
     channels.progress(&callee).await.unwrap();
     dial_status(ctx, &caller, "PROGRESS").await;
     channels.answer(&callee).await.unwrap();
@@ -170,11 +182,19 @@ async fn incoming_call(ctx: &mut Ctx) {
         .value("1")
         .await
         .unwrap();
-    ctx.wait("ChannelVarset T_ONE", |e| {
-        matches!(e, Event::ChannelVarset(v) if v.variable == "T_ONE" && v.value == "1")
-    })
+    ctx.wait(
+        "ChannelVarset T_ONE",
+        |e| matches!(e, Event::ChannelVarset(v) if v.variable == "T_ONE" && v.value == "1"),
+    )
     .await;
-    assert_eq!(channels.get_channel_var(&callee, "T_ONE").await.unwrap().value, "1");
+    assert_eq!(
+        channels
+            .get_channel_var(&callee, "T_ONE")
+            .await
+            .unwrap()
+            .value,
+        "1"
+    );
     channels
         .set_channel_vars(&callee, [("T_A", "x"), ("T_B", "y y")])
         .await
@@ -208,9 +228,10 @@ async fn incoming_call(ctx: &mut Ctx) {
     let mut digits = String::new();
     while digits.len() < 3 {
         let Event::ChannelDtmfReceived(dtmf) = ctx
-            .wait("ChannelDtmfReceived", |e| {
-                matches!(e, Event::ChannelDtmfReceived(d) if d.channel.id == callee)
-            })
+            .wait(
+                "ChannelDtmfReceived",
+                |e| matches!(e, Event::ChannelDtmfReceived(d) if d.channel.id == callee),
+            )
             .await
         else {
             unreachable!()
@@ -240,9 +261,10 @@ async fn incoming_call(ctx: &mut Ctx) {
 
 /// Waits for a `Dial` event of `peer` with `status`.
 async fn dial_status(ctx: &mut Ctx, peer: &ChannelId, status: &str) {
-    ctx.wait(&format!("Dial {status}"), |e| {
-        matches!(e, Event::Dial(d) if d.peer.id == *peer && d.dialstatus == status)
-    })
+    ctx.wait(
+        &format!("Dial {status}"),
+        |e| matches!(e, Event::Dial(d) if d.peer.id == *peer && d.dialstatus == status),
+    )
     .await;
 }
 
@@ -255,11 +277,15 @@ async fn move_and_snoop(ctx: &mut Ctx) {
 
     // Into an application nobody runs: Asterisk says so, and keeps the channel here.
     let nowhere = format!("{}_nowhere", ctx.app);
-    channels.move_to_app(&channel, nowhere.as_str()).await.unwrap();
+    channels
+        .move_to_app(&channel, nowhere.as_str())
+        .await
+        .unwrap();
     let Event::ApplicationMoveFailed(failed) = ctx
-        .wait("ApplicationMoveFailed", |e| {
-            matches!(e, Event::ApplicationMoveFailed(f) if f.channel.id == channel)
-        })
+        .wait(
+            "ApplicationMoveFailed",
+            |e| matches!(e, Event::ApplicationMoveFailed(f) if f.channel.id == channel),
+        )
         .await
     else {
         unreachable!()
@@ -276,7 +302,11 @@ async fn move_and_snoop(ctx: &mut Ctx) {
         .await
         .unwrap();
     assert_eq!(snoop.id, spy);
-    assert!(snoop.name.starts_with(&format!("Snoop/{channel}-")), "{}", snoop.name);
+    assert!(
+        snoop.name.starts_with(&format!("Snoop/{channel}-")),
+        "{}",
+        snoop.name
+    );
     let start = ctx.wait_stasis_start(spy.as_str()).await;
     assert_eq!(start.args, ["spying"]);
     let whisper = ChannelId::new(ctx.id("whisper"));
@@ -306,15 +336,20 @@ async fn move_and_snoop(ctx: &mut Ctx) {
         .unwrap();
     ctx.wait_stasis_end(channel.as_str()).await;
     let Event::StasisStart(moved) = other
-        .wait_for("StasisStart in the other application", EVENT_TIMEOUT, |e| {
-            matches!(e, Event::StasisStart(s) if s.channel.id == channel)
-        })
+        .wait_for(
+            "StasisStart in the other application",
+            EVENT_TIMEOUT,
+            |e| matches!(e, Event::StasisStart(s) if s.channel.id == channel),
+        )
         .await
     else {
         unreachable!()
     };
     assert_eq!(moved.args, ["moved", "here"]);
-    assert_eq!(moved.application.as_ref().map(|a| a.as_str()), Some(other_app.as_str()));
+    assert_eq!(
+        moved.application.as_ref().map(|a| a.as_str()),
+        Some(other_app.as_str())
+    );
     ctx.hang_up(&[&channel]).await;
 }
 
@@ -340,9 +375,10 @@ async fn media(ctx: &mut Ctx) {
     assert_eq!(playback.id, second);
     for id in [&first, &second] {
         let Event::PlaybackFinished(finished) = ctx
-            .wait("PlaybackFinished", |e| {
-                matches!(e, Event::PlaybackFinished(p) if p.playback.id == *id)
-            })
+            .wait(
+                "PlaybackFinished",
+                |e| matches!(e, Event::PlaybackFinished(p) if p.playback.id == *id),
+            )
             .await
         else {
             unreachable!()
@@ -359,13 +395,15 @@ async fn media(ctx: &mut Ctx) {
         .unwrap();
     assert_eq!(recording.name, name);
     assert_eq!(recording.target_uri, format!("channel:{channel}"));
-    ctx.wait("RecordingStarted", |e| {
-        matches!(e, Event::RecordingStarted(r) if r.recording.name == name)
-    })
+    ctx.wait(
+        "RecordingStarted",
+        |e| matches!(e, Event::RecordingStarted(r) if r.recording.name == name),
+    )
     .await;
-    ctx.wait("RecordingFinished after its 1 s", |e| {
-        matches!(e, Event::RecordingFinished(r) if r.recording.name == name)
-    })
+    ctx.wait(
+        "RecordingFinished after its 1 s",
+        |e| matches!(e, Event::RecordingFinished(r) if r.recording.name == name),
+    )
     .await;
     let stored = client.recordings().get_stored(&name).await.unwrap();
     assert_eq!(stored.format, "wav");
@@ -401,16 +439,21 @@ async fn external_media(ctx: &mut Ctx) {
         .playback_id(playback.clone())
         .await
         .unwrap();
-    ctx.wait("PlaybackStarted on the external media channel", |e| {
-        matches!(e, Event::PlaybackStarted(p) if p.playback.id == playback)
-    })
+    ctx.wait(
+        "PlaybackStarted on the external media channel",
+        |e| matches!(e, Event::PlaybackStarted(p) if p.playback.id == playback),
+    )
     .await;
     let mut buf = [0_u8; 2048];
     let len = tokio::time::timeout(EVENT_TIMEOUT, socket.recv(&mut buf))
         .await
         .expect("no RTP from the external media channel")
         .unwrap();
-    assert!(len > 12 && buf[0] >> 6 == 2, "not RTP: {:?}", &buf[..len.min(16)]);
+    assert!(
+        len > 12 && buf[0] >> 6 == 2,
+        "not RTP: {:?}",
+        &buf[..len.min(16)]
+    );
     assert_eq!(buf[1] & 0x7f, 0, "payload type PCMU");
     ctx.hang_up(&[&id]).await;
 }
@@ -442,21 +485,29 @@ async fn sip_call(ctx: &mut Ctx) {
 
     // Silence: RTP whose PCMU payload is all silence; stopped, the stream goes quiet.
     channels.start_silence(&call).await.unwrap();
-    peer.wait_rtp("silent packets", within, |r| r.silent >= 10).await;
+    peer.wait_rtp("silent packets", within, |r| r.silent >= 10)
+        .await;
     channels.stop_silence(&call).await.unwrap();
     peer.wait_quiet(window, within).await;
 
     let stats = channels.rtp_statistics(&call).await.unwrap();
     assert_eq!(stats.channel_uniqueid, call);
     assert!(stats.txcount >= 10, "{stats:?}");
-    assert!(i64::try_from(peer.rtp().packets).unwrap() >= stats.txcount - 5, "{stats:?}");
+    assert!(
+        i64::try_from(peer.rtp().packets).unwrap() >= stats.txcount - 5,
+        "{stats:?}"
+    );
     assert_ne!(stats.local_ssrc, 0);
 
     // Music on hold, started directly or by holding: sound, not silence; then quiet again.
     for (start, stop) in [("startMoh", "stopMoh"), ("hold", "unhold")] {
         let before = peer.rtp();
         match start {
-            "startMoh" => channels.start_moh(&call).moh_class("default").await.unwrap(),
+            "startMoh" => channels
+                .start_moh(&call)
+                .moh_class("default")
+                .await
+                .unwrap(),
             _ => channels.hold(&call).await.unwrap(),
         }
         peer.wait_rtp(&format!("music after {start}"), within, |r| {
@@ -473,8 +524,10 @@ async fn sip_call(ctx: &mut Ctx) {
     // Ringing an answered call plays the ringback tone in band; ringStop ends it.
     channels.ring(&call).await.unwrap();
     let before = peer.rtp();
-    peer.wait_rtp("ringback tone", within, |r| r.packets >= before.packets + 10)
-        .await;
+    peer.wait_rtp("ringback tone", within, |r| {
+        r.packets >= before.packets + 10
+    })
+    .await;
     channels.ring_stop(&call).await.unwrap();
     peer.wait_quiet(window, within).await;
 
@@ -495,8 +548,10 @@ async fn sip_call(ctx: &mut Ctx) {
         .await
         .unwrap();
     let before = peer.rtp();
-    peer.wait_rtp("music after unmute", within, |r| r.packets >= before.packets + 10)
-        .await;
+    peer.wait_rtp("music after unmute", within, |r| {
+        r.packets >= before.packets + 10
+    })
+    .await;
     channels.stop_moh(&call).await.unwrap();
 
     // A redirect of an answered PJSIP call is a REFER to the peer (which reports the transfer

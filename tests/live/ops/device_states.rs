@@ -48,7 +48,10 @@ async fn exercise(ctx: &mut Ctx) {
         .await;
     }
     // Only `Stasis:` devices are ARI's to set.
-    let message = assert_status(states.update("PJSIP/101", DeviceStateValue::Busy).await, 409);
+    let message = assert_status(
+        states.update("PJSIP/101", DeviceStateValue::Busy).await,
+        409,
+    );
     assert_eq!(message, "Uncontrolled device specified");
     assert_status(states.delete("PJSIP/101").await, 409);
 

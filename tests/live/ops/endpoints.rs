@@ -28,13 +28,17 @@ async fn exercise(ctx: &mut Ctx) {
     let all = endpoints.list().await.unwrap();
     for ext in ari_sandbox::SIP_ENDPOINTS {
         assert!(
-            all.iter().any(|e| e.technology == "PJSIP" && e.resource == *ext),
+            all.iter()
+                .any(|e| e.technology == "PJSIP" && e.resource == *ext),
             "PJSIP/{ext} not in {all:?}"
         );
     }
     let pjsip = endpoints.list_by_tech("PJSIP").await.unwrap();
     assert!(pjsip.iter().all(|e| e.technology == "PJSIP"));
-    assert_eq!(pjsip.len(), all.iter().filter(|e| e.technology == "PJSIP").count());
+    assert_eq!(
+        pjsip.len(),
+        all.iter().filter(|e| e.technology == "PJSIP").count()
+    );
     assert_status(endpoints.list_by_tech("NoSuchTech").await, 404);
     assert_status(endpoints.get("PJSIP", "no-such-endpoint").await, 404);
 
@@ -89,7 +93,10 @@ async fn exercise(ctx: &mut Ctx) {
         .unwrap();
     let refer = peer.request("REFER", within).await;
     assert!(
-        refer.header("Refer-To").unwrap_or_default().contains(target),
+        refer
+            .header("Refer-To")
+            .unwrap_or_default()
+            .contains(target),
         "{refer:?}"
     );
     endpoints
@@ -98,7 +105,12 @@ async fn exercise(ctx: &mut Ctx) {
         .unwrap();
     let refer = peer.request("REFER", within).await;
     assert!(refer.uri.contains(&peer.user), "{}", refer.uri);
-    assert!(refer.header("Refer-To").unwrap_or_default().contains(target));
+    assert!(
+        refer
+            .header("Refer-To")
+            .unwrap_or_default()
+            .contains(target)
+    );
 
     peer.detach(&client).await;
     eventually("the endpoint offline again", EVENT_TIMEOUT, || async {

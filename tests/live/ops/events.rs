@@ -46,9 +46,10 @@ async fn user_events(ctx: &mut Ctx) {
         .await
         .unwrap();
     let Event::ChannelUserevent(event) = ctx
-        .wait("the sourced user event", |e| {
-            matches!(e, Event::ChannelUserevent(u) if u.eventname == "sourced")
-        })
+        .wait(
+            "the sourced user event",
+            |e| matches!(e, Event::ChannelUserevent(u) if u.eventname == "sourced"),
+        )
         .await
     else {
         unreachable!()
@@ -102,7 +103,10 @@ async fn claim_a_broadcast_channel(ctx: &mut Ctx) {
         .await
         .unwrap();
     let Event::CallClaimed(claimed) = ctx
-        .wait("CallClaimed", |e| matches!(e, Event::CallClaimed(c) if c.channel.id == channel))
+        .wait(
+            "CallClaimed",
+            |e| matches!(e, Event::CallClaimed(c) if c.channel.id == channel),
+        )
         .await
     else {
         unreachable!()

@@ -21,7 +21,10 @@ async fn exercise(ctx: &mut Ctx) {
         assert_status(mailboxes.update(name.as_str(), 1, 2).await, 404),
         missing
     );
-    assert_eq!(assert_status(mailboxes.get(name.as_str()).await, 404), missing);
+    assert_eq!(
+        assert_status(mailboxes.get(name.as_str()).await, 404),
+        missing
+    );
     assert_eq!(
         assert_status(mailboxes.delete(name.as_str()).await, 404),
         missing

@@ -18,6 +18,7 @@ mod bridges;
 mod channels;
 mod device_states;
 mod endpoints;
+mod event_types;
 mod events;
 mod mailboxes;
 mod playbacks;
@@ -70,9 +71,16 @@ fn operations_are_exercised() {
         }
     }
     let not_called: BTreeSet<&str> = NOT_CALLED.iter().map(|(op, _)| *op).collect();
-    assert_eq!(not_called.len(), NOT_CALLED.len(), "NOT_CALLED repeats itself");
+    assert_eq!(
+        not_called.len(),
+        NOT_CALLED.len(),
+        "NOT_CALLED repeats itself"
+    );
     for op in &not_called {
-        assert!(inventory.contains(*op), "NOT_CALLED: {op} is not an operation");
+        assert!(
+            inventory.contains(*op),
+            "NOT_CALLED: {op} is not an operation"
+        );
         assert!(
             !exercised.contains(op),
             "{op} is exercised, yet in NOT_CALLED"

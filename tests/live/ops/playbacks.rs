@@ -25,20 +25,25 @@ async fn exercise(ctx: &mut Ctx) {
         .playback_id(id.clone())
         .await
         .unwrap();
-    ctx.wait("PlaybackStarted", |e| {
-        matches!(e, Event::PlaybackStarted(p) if p.playback.id == id)
-    })
+    ctx.wait(
+        "PlaybackStarted",
+        |e| matches!(e, Event::PlaybackStarted(p) if p.playback.id == id),
+    )
     .await;
     let Event::PlaybackContinuing(next) = ctx
-        .wait("PlaybackContinuing", |e| {
-            matches!(e, Event::PlaybackContinuing(p) if p.playback.id == id)
-        })
+        .wait(
+            "PlaybackContinuing",
+            |e| matches!(e, Event::PlaybackContinuing(p) if p.playback.id == id),
+        )
         .await
     else {
         unreachable!()
     };
     assert_eq!(next.playback.media_uri, "sound:beep");
-    assert_eq!(next.playback.next_media_uri.as_deref(), Some("sound:hello-world"));
+    assert_eq!(
+        next.playback.next_media_uri.as_deref(),
+        Some("sound:hello-world")
+    );
     ctx.wait("PlaybackStarted of the second sound", |e| {
         matches!(e, Event::PlaybackStarted(p)
             if p.playback.id == id && p.playback.media_uri == "sound:hello-world")
@@ -59,7 +64,10 @@ async fn exercise(ctx: &mut Ctx) {
         .control(&id, PlaybackOperation::Unpause)
         .await
         .unwrap();
-    assert_eq!(playbacks.get(&id).await.unwrap().state, PlaybackState::Playing);
+    assert_eq!(
+        playbacks.get(&id).await.unwrap().state,
+        PlaybackState::Playing
+    );
     for operation in [
         PlaybackOperation::Restart,
         PlaybackOperation::Forward,
@@ -76,9 +84,10 @@ async fn exercise(ctx: &mut Ctx) {
 
     playbacks.stop(&id).await.unwrap();
     let Event::PlaybackFinished(finished) = ctx
-        .wait("PlaybackFinished", |e| {
-            matches!(e, Event::PlaybackFinished(p) if p.playback.id == id)
-        })
+        .wait(
+            "PlaybackFinished",
+            |e| matches!(e, Event::PlaybackFinished(p) if p.playback.id == id),
+        )
         .await
     else {
         unreachable!()

@@ -86,9 +86,10 @@ async fn exercise(ctx: &mut Ctx) {
         .play_with_id(&bridge, tone.clone(), ["tone:1000"])
         .await
         .unwrap();
-    ctx.wait("the tone playing", |e| {
-        matches!(e, Event::PlaybackStarted(p) if p.playback.id == tone)
-    })
+    ctx.wait(
+        "the tone playing",
+        |e| matches!(e, Event::PlaybackStarted(p) if p.playback.id == tone),
+    )
     .await;
 
     // Recorded: read live, muted for a while, paused, stopped. The durations are the media's
@@ -100,9 +101,10 @@ async fn exercise(ctx: &mut Ctx) {
         .max_duration_seconds(Duration::from_secs(30))
         .await
         .unwrap();
-    ctx.wait("RecordingStarted", |e| {
-        matches!(e, Event::RecordingStarted(r) if r.recording.name == name)
-    })
+    ctx.wait(
+        "RecordingStarted",
+        |e| matches!(e, Event::RecordingStarted(r) if r.recording.name == name),
+    )
     .await;
     let live = recordings.get_live(&name).await.unwrap();
     assert_eq!(live.state, RecordingState::Recording);
@@ -127,9 +129,10 @@ async fn exercise(ctx: &mut Ctx) {
     tokio::time::sleep(Duration::from_millis(300)).await;
     recordings.stop(&name).await.unwrap();
     let Event::RecordingFinished(finished) = ctx
-        .wait("RecordingFinished", |e| {
-            matches!(e, Event::RecordingFinished(r) if r.recording.name == name)
-        })
+        .wait(
+            "RecordingFinished",
+            |e| matches!(e, Event::RecordingFinished(r) if r.recording.name == name),
+        )
         .await
     else {
         unreachable!()
@@ -143,9 +146,10 @@ async fn exercise(ctx: &mut Ctx) {
         Err(err) if err.is_not_found() => {}
         Err(err) => panic!("stopping the tone: {err}"),
     }
-    ctx.wait("the tone finished", |e| {
-        matches!(e, Event::PlaybackFinished(p) if p.playback.id == tone)
-    })
+    ctx.wait(
+        "the tone finished",
+        |e| matches!(e, Event::PlaybackFinished(p) if p.playback.id == tone),
+    )
     .await;
 
     // Stored: listed, read, its file downloaded.
@@ -188,9 +192,10 @@ async fn exercise(ctx: &mut Ctx) {
         .record(&bridge, cancelled.clone(), "wav")
         .await
         .unwrap();
-    ctx.wait("RecordingStarted (to cancel)", |e| {
-        matches!(e, Event::RecordingStarted(r) if r.recording.name == cancelled)
-    })
+    ctx.wait(
+        "RecordingStarted (to cancel)",
+        |e| matches!(e, Event::RecordingStarted(r) if r.recording.name == cancelled),
+    )
     .await;
     recordings.cancel(&cancelled).await.unwrap();
     let ended = ctx
@@ -222,9 +227,10 @@ async fn exercise(ctx: &mut Ctx) {
         .await
         .unwrap();
     let Event::RecordingFailed(failed) = ctx
-        .wait("RecordingFailed", |e| {
-            matches!(e, Event::RecordingFailed(r) if r.recording.name == doomed)
-        })
+        .wait(
+            "RecordingFailed",
+            |e| matches!(e, Event::RecordingFailed(r) if r.recording.name == doomed),
+        )
         .await
     else {
         unreachable!()

@@ -173,10 +173,7 @@ impl SipPeer {
         let rtp = UdpSocket::bind("127.0.0.1:0").await.unwrap();
         let addr = socket.local_addr().unwrap();
         let rtp_port = rtp.local_addr().unwrap().port();
-        let asterisk = SocketAddr::from((
-            [127, 0, 0, 1],
-            ari_testkit::shared().settings.sip_port,
-        ));
+        let asterisk = SocketAddr::from(([127, 0, 0, 1], ari_testkit::shared().settings.sip_port));
         let state = Arc::new(Mutex::new(State::default()));
         let changed = Arc::new(Notify::new());
         let sip_task = tokio::spawn(serve_sip(
@@ -405,11 +402,7 @@ impl SipPeer {
 
     /// Re-INVITEs with the stream `sendonly` (the peer holds the call) or `sendrecv`.
     pub(super) async fn reinvite(&self, direction: &str) -> SipMessage {
-        let version = self
-            .lock()
-            .dialog
-            .as_ref()
-            .map_or(1, |d| d.sdp_version + 1);
+        let version = self.lock().dialog.as_ref().map_or(1, |d| d.sdp_version + 1);
         let sdp = sdp(self.rtp_port, version, direction);
         self.send_in_dialog("INVITE", "Content-Type: application/sdp\r\n", &sdp)
             .await
@@ -449,7 +442,14 @@ fn sdp(rtp_port: u16, version: u32, direction: &str) -> String {
 }
 
 /// A response to `request` with `status` and `reason`; `to_tag` added to To when it has none.
-fn respond(request: &SipMessage, status: u16, reason: &str, to_tag: &str, extra: &str, body: &str) -> String {
+fn respond(
+    request: &SipMessage,
+    status: u16,
+    reason: &str,
+    to_tag: &str,
+    extra: &str,
+    body: &str,
+) -> String {
     let mut out = format!("SIP/2.0 {status} {reason}\r\n");
     for via in request.all("Via") {
         out.push_str(&format!("Via: {via}\r\n"));

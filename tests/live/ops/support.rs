@@ -49,12 +49,9 @@ macro_rules! both_transports {
     ($resource:literal) => {
         #[tokio::test]
         async fn over_http() {
-            super::support::run(
-                $resource,
-                super::support::Transport::Http,
-                CALLS,
-                |ctx| Box::pin(exercise(ctx)),
-            )
+            super::support::run($resource, super::support::Transport::Http, CALLS, |ctx| {
+                Box::pin(exercise(ctx))
+            })
             .await;
         }
 
@@ -152,12 +149,25 @@ impl Ctx {
         self.log.wait_for(what, EVENT_TIMEOUT, want).await
     }
 
+    /// An event of this run's application: one already read, or the next to match.
+    pub(super) async fn seen_or_wait(
+        &mut self,
+        what: &str,
+        mut want: impl FnMut(&Event) -> bool,
+    ) -> Event {
+        if let Some(event) = self.log.seen().iter().find(|e| want(e)) {
+            return event.clone();
+        }
+        self.wait(what, want).await
+    }
+
     /// Waits for `StasisStart` of channel `id`.
     pub(super) async fn wait_stasis_start(&mut self, id: &str) -> ari_client::models::StasisStart {
         let event = self
-            .wait(&format!("StasisStart of {id}"), |e| {
-                matches!(e, Event::StasisStart(s) if s.channel.id == id)
-            })
+            .wait(
+                &format!("StasisStart of {id}"),
+                |e| matches!(e, Event::StasisStart(s) if s.channel.id == id),
+            )
             .await;
         let Event::StasisStart(start) = event else {
             unreachable!()
@@ -167,9 +177,10 @@ impl Ctx {
 
     /// Waits for `StasisEnd` of channel `id`.
     pub(super) async fn wait_stasis_end(&mut self, id: &str) {
-        self.wait(&format!("StasisEnd of {id}"), |e| {
-            matches!(e, Event::StasisEnd(s) if s.channel.id == id)
-        })
+        self.wait(
+            &format!("StasisEnd of {id}"),
+            |e| matches!(e, Event::StasisEnd(s) if s.channel.id == id),
+        )
         .await;
     }
 
@@ -226,7 +237,10 @@ impl Drop for Ctx {
 async fn remove_leftovers(prefix: &str) {
     let client = ari_testkit::client();
     if let Ok(channels) = client.channels().list().await {
-        for channel in channels.iter().filter(|c| c.id.as_str().starts_with(prefix)) {
+        for channel in channels
+            .iter()
+            .filter(|c| c.id.as_str().starts_with(prefix))
+        {
             let _ = client.channels().hangup(&channel.id).await;
         }
     }
@@ -237,12 +251,18 @@ async fn remove_leftovers(prefix: &str) {
     }
     let device = format!("Stasis:{prefix}");
     if let Ok(states) = client.device_states().list().await {
-        for state in states.iter().filter(|s| s.name.as_str().starts_with(&device)) {
+        for state in states
+            .iter()
+            .filter(|s| s.name.as_str().starts_with(&device))
+        {
             let _ = client.device_states().delete(&state.name).await;
         }
     }
     if let Ok(stored) = client.recordings().list_stored().await {
-        for recording in stored.iter().filter(|r| r.name.as_str().starts_with(prefix)) {
+        for recording in stored
+            .iter()
+            .filter(|r| r.name.as_str().starts_with(prefix))
+        {
             let _ = client.recordings().delete_stored(&recording.name).await;
         }
     }
