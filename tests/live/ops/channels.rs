@@ -480,7 +480,7 @@ async fn sip_call(ctx: &mut Ctx) {
     assert!(invite.uri.contains(&peer.user), "{}", invite.uri);
     let start = ctx.wait_stasis_start(call.as_str()).await;
     assert_eq!(start.channel.state, ChannelState::Up);
-    let window = Duration::from_millis(250);
+    let window = Duration::from_millis(150);
     let within = Duration::from_secs(5);
 
     // Silence: RTP whose PCMU payload is all silence; stopped, the stream goes quiet.

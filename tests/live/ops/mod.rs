@@ -11,6 +11,16 @@
 //! Asterisk, over the transport under test and no other. [`NOT_CALLED`] lists the operations of
 //! the spec that no exercise calls, with the reason; `operations_are_exercised` checks that the
 //! two lists cover the whole inventory and that at least 90 operations are exercised.
+//!
+//! Beside them: `event_types` drives one workload for as many event types as the sandbox can
+//! produce (at least 35 must arrive, typed); `sip` is a minimal SIP peer on loopback UDP that
+//! Asterisk calls, messages and refers, and whose RTP is counted; `support` has the per-run
+//! context, the request recorder and access to the sandbox's CLI and directories.
+//!
+//! Each transport's run of a resource has its own Stasis application, ids prefixed with it, and
+//! (for SIP) its own endpoint: `channels` uses 101 (HTTP) and 102 (WebSocket), `endpoints` 103
+//! and 104, `event_types` 105. What a run changes globally (modules, log channels) is done in
+//! turns.
 
 mod applications;
 mod asterisk;
