@@ -356,7 +356,8 @@ async fn move_and_snoop(ctx: &mut Ctx) {
 async fn media(ctx: &mut Ctx) {
     let client = ctx.client.clone();
     let channels = client.channels();
-    let channel = ctx.originate_into_app("media", "wait").await;
+    // The far end echoes: what is played to the channel comes back to be recorded.
+    let channel = ctx.originate_into_app("media", "echo").await;
 
     let first = PlaybackId::new(ctx.id("beep"));
     let playback = channels
@@ -386,6 +387,8 @@ async fn media(ctx: &mut Ctx) {
         assert_eq!(finished.playback.media_uri, "sound:beep");
     }
     ensure_recording_dir().await;
+    // Music keeps frames flowing (a recording of a silent line waits for frames to end).
+    channels.start_moh(&channel).await.unwrap();
     let name = RecordingName::new(ctx.id("rec"));
     let recording = channels
         .record(&channel, name.clone(), "wav")
@@ -408,6 +411,7 @@ async fn media(ctx: &mut Ctx) {
     let stored = client.recordings().get_stored(&name).await.unwrap();
     assert_eq!(stored.format, "wav");
     client.recordings().delete_stored(&name).await.unwrap();
+    channels.stop_moh(&channel).await.unwrap();
     ctx.hang_up(&[&channel]).await;
 }
 
