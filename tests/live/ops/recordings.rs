@@ -8,7 +8,9 @@ use ari_client::Event;
 use ari_client::ids::{BridgeId, PlaybackId, RecordingName};
 use ari_client::models::{RecordingState, StoredRecording};
 
-use super::support::{Ctx, Transport, assert_status, both_transports, ensure_recording_dir};
+use super::support::{
+    Ctx, Transport, assert_status, both_transports, ensure_recording_dir, instance_dir,
+};
 
 pub(super) const CALLS: &[&str] = &[
     "recordings.getLive",
@@ -161,7 +163,18 @@ async fn exercise(ctx: &mut Ctx) {
     let got: StoredRecording = recordings.get_stored(&name).await.unwrap();
     assert_eq!(got.format, "wav");
     let file = recordings.get_stored_file(&name).await;
-    check_file(ctx.transport, file);
+    let file = match ctx.transport {
+        Transport::Http => file.unwrap(),
+        // Over the WebSocket there is no file: a `RESTResponse` carries a text body only,
+        // and Asterisk 22.10.1 answers a binary resource `406 Not Acceptable`. The take is
+        // checked from the recording directory instead.
+        Transport::WebSocket => {
+            assert_status(file, 406);
+            let dir = instance_dir("Spool directory").await.join("recording");
+            std::fs::read(dir.join(format!("{name}.wav"))).unwrap()
+        }
+    };
+    check_take(&file);
 
     // Copied: a second stored recording with the same file.
     let copy = RecordingName::new(ctx.id("copy"));
@@ -245,18 +258,10 @@ async fn exercise(ctx: &mut Ctx) {
     ctx.hang_up(&[&channel]).await;
 }
 
-/// The downloaded file of the take: a WAV of the tone with the muted stretch (0.8 s) as
-/// digital silence, and the tone around it.
-///
-/// Over the WebSocket there is no file: a `RESTResponse` carries a text body only, and
-/// Asterisk 22.10.1 answers a binary resource `406 Not Acceptable`.
-fn check_file(transport: Transport, file: ari_client::Result<Vec<u8>>) {
-    if transport == Transport::WebSocket {
-        assert_status(file, 406);
-        return;
-    }
-    let file = file.unwrap();
-    let samples = wav_samples(&file).unwrap_or_else(|why| panic!("over {transport}: {why}"));
+/// The file of the take: a WAV of the tone with the muted stretch (0.8 s) as digital
+/// silence, and the tone around it.
+fn check_take(file: &[u8]) {
+    let samples = wav_samples(file).unwrap_or_else(|why| panic!("{why}"));
     let seconds = samples.len() as f64 / 8000.0;
     // 0.4 + 0.8 + 0.4 + 0.3 s recorded (the 0.3 s paused are not), give or take.
     assert!((1.4..3.5).contains(&seconds), "{seconds} s recorded");
