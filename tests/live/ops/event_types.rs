@@ -382,15 +382,34 @@ async fn sip(ctx: &mut Ctx) {
     }
     let accepted = peer.refer("sip:wait@127.0.0.1").await;
     assert_eq!(accepted.status, 202);
-    ctx.wait("BridgeBlindTransfer", |e| {
-        matches!(e, Event::BridgeBlindTransfer(_))
-    })
-    .await;
+    let Event::BridgeBlindTransfer(transfer) = ctx
+        .wait("BridgeBlindTransfer", |e| {
+            matches!(e, Event::BridgeBlindTransfer(_))
+        })
+        .await
+    else {
+        unreachable!()
+    };
+    assert_eq!(transfer.channel.id, call);
+    assert_eq!(transfer.transferee.as_ref().map(|c| &c.id), Some(&other));
+    // The transferee is now bridged with a Local channel to `wait`, which took the SIP
+    // call's place in this application.
+    let replacement = transfer.replace_channel.as_ref().unwrap().id.clone();
+    let start = ctx
+        .seen_or_wait(
+            "StasisStart of the replacement",
+            |e| matches!(e, Event::StasisStart(s) if s.channel.id == replacement),
+        )
+        .await;
+    let Event::StasisStart(start) = start else {
+        unreachable!()
+    };
+    assert_eq!(start.replace_channel.map(|c| c.id), Some(call.clone()));
     // Asterisk reports the transfer's outcome to the peer; ending the call is the peer's part.
     let notify = peer.request("NOTIFY", within).await;
     assert!(notify.body.starts_with("SIP/2.0"), "{notify:?}");
-    ctx.hang_up(&[&call, &other]).await;
-    let _ = client.bridges().destroy(&bridge).await;
+    ctx.hang_up(&[&call, &other, &replacement]).await;
+    client.bridges().destroy(&bridge).await.unwrap();
     peer.detach(&client).await;
     ctx.wait("ContactStatusChange (removed)", |e| {
         matches!(e, Event::ContactStatusChange(c)

@@ -237,10 +237,11 @@ impl Drop for Ctx {
 async fn remove_leftovers(prefix: &str) {
     let client = ari_testkit::client();
     if let Ok(channels) = client.channels().list().await {
-        for channel in channels
-            .iter()
-            .filter(|c| c.id.as_str().starts_with(prefix))
-        {
+        // Its own ids, and channels Asterisk named that run in its application.
+        let leftover = |c: &&ari_client::models::Channel| {
+            c.id.as_str().starts_with(prefix) || c.dialplan.app_data.contains(prefix)
+        };
+        for channel in channels.iter().filter(leftover) {
             let _ = client.channels().hangup(&channel.id).await;
         }
     }
