@@ -58,3 +58,81 @@ fn encoding_keeps_every_field_asterisk_sent() {
         assert_eq!(encoded, sent, "frame {} lost or changed a field", n + 1);
     }
 }
+
+/// The event of `frame` through serde: the derived `Deserialize` of its type's struct.
+fn with_serde(event_type: &str, frame: &str) -> ari_client::Event {
+    use ari_client::{Event, models};
+    macro_rules! by_type {
+        ($($name:ident),* $(,)?) => {
+            match event_type {
+                $(stringify!($name) => {
+                    Event::$name(Box::new(serde_json::from_str::<models::$name>(frame).unwrap()))
+                })*
+                other => panic!("unexpected event type {other}"),
+            }
+        };
+    }
+    by_type!(
+        DeviceStateChanged,
+        PlaybackStarted,
+        PlaybackContinuing,
+        PlaybackFinished,
+        RecordingStarted,
+        RecordingFinished,
+        RecordingFailed,
+        ApplicationMoveFailed,
+        ApplicationRegistered,
+        ApplicationUnregistered,
+        ApplicationReplaced,
+        BridgeCreated,
+        BridgeDestroyed,
+        BridgeMerged,
+        BridgeBlindTransfer,
+        BridgeAttendedTransfer,
+        BridgeVideoSourceChanged,
+        ChannelCreated,
+        ChannelDestroyed,
+        ChannelEnteredBridge,
+        ChannelLeftBridge,
+        ChannelStateChange,
+        ChannelDtmfReceived,
+        ChannelDialplan,
+        ChannelCallerId,
+        ChannelUserevent,
+        ChannelHangupRequest,
+        ChannelVarset,
+        ChannelToneDetected,
+        ChannelTalkingStarted,
+        ChannelTalkingFinished,
+        ChannelHold,
+        ChannelUnhold,
+        ContactStatusChange,
+        EndpointStateChange,
+        Dial,
+        StasisEnd,
+        StasisStart,
+        TextMessageReceived,
+        ChannelConnectedLine,
+        PeerStatusChange,
+        ChannelTransfer,
+        RESTResponse,
+        CallBroadcast,
+        CallClaimed,
+    )
+}
+
+/// `decode_event` reads Asterisk's frames with its own fast reader; it must give exactly what
+/// serde's derived `Deserialize` of the event's struct gives.
+#[test]
+fn decoding_gives_what_serde_gives() {
+    for (n, frame) in corpus().iter().enumerate() {
+        let event = decode_event(frame);
+        let expected = with_serde(&declared_type(frame), frame);
+        assert_eq!(
+            event,
+            expected,
+            "frame {} decodes differently:\n{frame}",
+            n + 1
+        );
+    }
+}

@@ -326,9 +326,84 @@ fn expect(bytes: &[u8], pos: &mut usize, what: &[u8]) -> Option<()> {
     }
 }
 
+/// Asterisk's own layout, `YYYY-MM-DDTHH:MM:SS.mmm±HHMM`, read at fixed positions: every event
+/// carries one or two timestamps, all in this layout.
+fn parse_asterisk(bytes: &[u8]) -> Option<Timestamp> {
+    let b: &[u8; 28] = bytes.try_into().ok()?;
+    let sign = b[23];
+    if b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b'T'
+        || b[13] != b':'
+        || b[16] != b':'
+        || b[19] != b'.'
+        || !(sign == b'+' || sign == b'-')
+    {
+        return None;
+    }
+    let num = |range: std::ops::Range<usize>| -> Option<u32> {
+        let mut value = 0u32;
+        for &c in b.get(range)? {
+            if !c.is_ascii_digit() {
+                return None;
+            }
+            value = value * 10 + u32::from(c - b'0');
+        }
+        Some(value)
+    };
+    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    let millis = num(20..23)?;
+    let (offset_hours, offset_minutes) = (num(24..26)?, num(26..28)?);
+    let offset_seconds = i32::try_from(offset_hours * 3600 + offset_minutes * 60).ok()?;
+    let offset_seconds = if sign == b'-' {
+        -offset_seconds
+    } else {
+        offset_seconds
+    };
+    finish(
+        (year, month, day),
+        (hour, minute, second),
+        millis * 1_000_000,
+        offset_seconds,
+        ASTERISK_STYLE,
+    )
+}
+
+/// Checks the parts of a date-time and builds the timestamp.
+fn finish(
+    (year, month, day): (u32, u32, u32),
+    (hour, minute, second): (u32, u32, u32),
+    nanos: u32,
+    offset_seconds: i32,
+    style: Style,
+) -> Option<Timestamp> {
+    if !(1..=12).contains(&month)
+        || day == 0
+        || day > days_in_month(year, month)
+        || hour > 23
+        || minute > 59
+        || second > 59
+        || offset_seconds.abs() >= 86_400
+    {
+        return None;
+    }
+    let local = days_from_civil(i64::from(year), month, day) * 86_400
+        + i64::from(hour * 3600 + minute * 60 + second);
+    Some(Timestamp {
+        secs: local - i64::from(offset_seconds),
+        nanos,
+        offset: offset_seconds,
+        style,
+    })
+}
+
 /// `YYYY-MM-DD[T ]HH:MM:SS[.f{1,9}](Z|±HHMM|±HH:MM|±HH)`, by hand: chrono's format-string
 /// parser is several times slower, and every event carries timestamps.
 fn parse(bytes: &[u8]) -> Option<Timestamp> {
+    if let Some(t) = parse_asterisk(bytes) {
+        return Some(t);
+    }
     let mut pos = 0;
     let year = digits(bytes, &mut pos, 4)?;
     expect(bytes, &mut pos, b"-")?;
@@ -379,28 +454,19 @@ fn parse(bytes: &[u8]) -> Option<Timestamp> {
         }
         _ => return None,
     };
-    if pos != bytes.len()
-        || !(1..=12).contains(&month)
-        || day == 0
-        || day > days_in_month(year, month)
-        || hour > 23
-        || minute > 59
-        || second > 59
-        || offset_seconds.abs() >= 86_400
-    {
+    if pos != bytes.len() {
         return None;
     }
-    let local = days_from_civil(i64::from(year), month, day) * 86_400
-        + i64::from(hour * 3600 + minute * 60 + second);
-    Some(Timestamp {
-        secs: local - i64::from(offset_seconds),
+    finish(
+        (year, month, day),
+        (hour, minute, second),
         nanos,
-        offset: offset_seconds,
-        style: Style {
+        offset_seconds,
+        Style {
             fraction_digits,
             offset: offset_style,
         },
-    })
+    )
 }
 
 #[cfg(test)]
@@ -462,6 +528,31 @@ mod tests {
         );
         let chrono_now = Utc::now();
         assert_eq!(Timestamp::from(chrono_now).to_utc(), chrono_now);
+    }
+
+    #[test]
+    fn asterisk_layout_reads_like_the_general_parser() {
+        for text in [
+            "2026-11-23T19:35:30.123+0000",
+            "2024-02-29T23:59:59.999-0530",
+            "1970-01-01T00:00:00.000+1400",
+            "2026-11-23T19:35:30.123+0130",
+        ] {
+            let fast = parse_asterisk(text.as_bytes()).unwrap();
+            let general = parse(text.as_bytes()).unwrap();
+            assert_eq!(fast, general, "{text}");
+            assert_eq!(fast.style, general.style, "{text}");
+            assert_eq!(fast.to_string(), text);
+        }
+        for text in [
+            "2026-11-23 19:35:30.123+0000",
+            "2026-11-23T19:35:30.123Z0000",
+            "2026-13-23T19:35:30.123+0000",
+            "2026-11-23T19:35:30.12x+0000",
+            "2026-11-23T19:35:30.123+0000 ",
+        ] {
+            assert!(parse_asterisk(text.as_bytes()).is_none(), "{text}");
+        }
     }
 
     #[test]

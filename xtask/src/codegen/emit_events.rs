@@ -133,6 +133,28 @@ pub(crate) fn emit(ir: &Ir) -> File {
     }
     out.push_str("_ => return Err(map),\n})\n}\n\n");
 
+    // fast_decode_known: the same dispatch for the fast path.
+    out.push_str(
+        "/// The fast path: reads the frame at `p` as an event of type `type_name`; `None` if the \
+         type is unknown or the frame needs the general path.\n\
+         pub(crate) fn fast_decode_known(type_name: &str, p: &mut crate::events::fast::Parser<'_>) \
+         -> Option<Event> {\n\
+         use crate::events::fast::FastDecode as _;\n\
+         Some(match (type_name.len(), type_name) {\n",
+    );
+    let mut by_len: Vec<&&ModelIr> = events.iter().collect();
+    by_len.sort_by(|a, b| (a.name.len(), &a.name).cmp(&(b.name.len(), &b.name)));
+    for e in by_len {
+        writeln!(
+            out,
+            "({len}, {n:?}) => Event::{n}(Box::new(crate::models::{n}::fast(p)?)),",
+            len = e.name.len(),
+            n = e.name
+        )
+        .ok();
+    }
+    out.push_str("_ => return None,\n})\n}\n\n");
+
     // Serialize
     out.push_str(
         "impl serde::Serialize for Event {\n\

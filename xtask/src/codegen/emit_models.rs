@@ -183,6 +183,62 @@ fn emit_model(out: &mut String, ir: &Ir, model: &ModelIr) {
     if is_message {
         emit_message_serialize(out, model);
     }
+    emit_fast_decode(out, model);
+}
+
+/// The fast path of event decoding (`crate::events::fast`): the fields matched by name in any
+/// order, each read by its type's `FastDecode`; `None` wherever serde would fail or do more,
+/// so that serde decides those frames. Mirrors what the derived `Deserialize` accepts:
+/// required fields must be present, optional ones and lists or maps may be missing, unknown
+/// fields are skipped, a repeated field gives up.
+fn emit_fast_decode(out: &mut String, model: &ModelIr) {
+    let local = |field: &FieldIr| format!("f_{}", field.rust_name.trim_start_matches("r#"));
+    writeln!(
+        out,
+        "impl crate::events::fast::FastDecode for {name} {{\n\
+         fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {{",
+        name = model.name
+    )
+    .ok();
+    if model.fields.is_empty() {
+        out.push_str("p.object(|p, _| p.skip_value())?;\nSome(Self {})\n}\n}\n\n");
+        return;
+    }
+    for field in &model.fields {
+        writeln!(
+            out,
+            "let mut {}: Option<{}> = None;",
+            local(field),
+            field_rust_type(field)
+        )
+        .ok();
+    }
+    out.push_str("p.object(|p, key| match key {\n");
+    for field in &model.fields {
+        writeln!(
+            out,
+            "{:?} => crate::events::fast::field(&mut {}, p),",
+            field.spec_name,
+            local(field)
+        )
+        .ok();
+    }
+    out.push_str("_ => p.skip_value(),\n})?;\nSome(Self {\n");
+    for field in &model.fields {
+        let defaults = is_optional(field) || matches!(field.ty, Ty::List(_) | Ty::StringMap);
+        if defaults {
+            writeln!(
+                out,
+                "{}: {}.unwrap_or_default(),",
+                field.rust_name,
+                local(field)
+            )
+            .ok();
+        } else {
+            writeln!(out, "{}: {}?,", field.rust_name, local(field)).ok();
+        }
+    }
+    out.push_str("})\n}\n}\n\n");
 }
 
 /// Operations answering this model, as doc links.
@@ -315,7 +371,10 @@ fn emit_enums(ir: &Ir) -> String {
              serializer.serialize_str(self.as_str())\n}}\n}}\n\n\
              impl<'de> serde::Deserialize<'de> for {name} {{\n\
              fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {{\n\
-             deserializer.deserialize_str(crate::enums::EnumVisitor::<Self>::new(\"a `{name}` string\"))\n}}\n}}\n\n"
+             deserializer.deserialize_str(crate::enums::EnumVisitor::<Self>::new(\"a `{name}` string\"))\n}}\n}}\n\n\
+             impl crate::events::fast::FastDecode for {name} {{\n\
+             fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {{\n\
+             p.str().map(Self::from)\n}}\n}}\n\n"
         )
         .ok();
     }

@@ -1,10 +1,16 @@
-//! Decoding one event frame, fast: one pass over the text, whatever the order of its fields.
+//! Decoding one event frame, fast, in two tiers.
 //!
-//! Serde's internally tagged enums (`#[serde(tag = "type")]`) buffer the whole frame into an
-//! intermediate tree before choosing the variant; this path never does. It reads the frame's
-//! map itself: fields before `type` are kept as raw JSON slices (skipped, not parsed), and once
-//! `type` names the variant its struct reads those slices and then the rest of the map straight
-//! from the text. Asterisk writes `type` first for most events (then nothing is kept); a few
+//! 1. The frames Asterisk writes go through [`super::fast`], a reader specialised for them that
+//!    fills the typed structs directly (about twice as fast as serde here).
+//! 2. Whatever it does not read (escapes in strings, floats, malformed or unusual frames) goes
+//!    through serde, which decides: same result, or the error.
+//!
+//! The serde tier makes one pass over the text whatever the order of the fields. Serde's
+//! internally tagged enums (`#[serde(tag = "type")]`) buffer the whole frame into an
+//! intermediate tree before choosing the variant; this tier reads the frame's map itself:
+//! fields before `type` are kept as raw JSON slices (skipped, not parsed), and once `type`
+//! names the variant its struct reads those slices and then the rest of the map straight from
+//! the text. Asterisk writes `type` first for most events (then nothing is kept); a few
 //! (`ChannelVarset`, `ChannelHangupRequest`) put it later.
 
 use std::borrow::Cow;
@@ -54,6 +60,15 @@ pub fn decode_event(text: &str) -> Event {
 /// `Err` for text that is not JSON or a frame of a known type that does not fit its struct
 /// (e.g. a required field missing). Unknown fields never cause an error.
 pub fn try_decode_event(text: &str) -> Result<Event, serde_json::Error> {
+    // The frames Asterisk writes take the fast path; what it cannot read, serde decides.
+    if let Some(event) = super::fast::decode(text) {
+        return Ok(event);
+    }
+    decode_with_serde(text)
+}
+
+/// The general path: serde, one pass over the text.
+pub(crate) fn decode_with_serde(text: &str) -> Result<Event, serde_json::Error> {
     let mut de = serde_json::Deserializer::from_str(text);
     let read = serde::Deserializer::deserialize_map(&mut de, FrameVisitor)?;
     de.end()?;

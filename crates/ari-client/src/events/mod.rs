@@ -6,6 +6,7 @@
 //! shared with the REST operations.
 
 mod decode;
+pub(crate) mod fast;
 mod outbound;
 mod queue;
 pub(crate) mod rest_ws;

@@ -704,6 +704,142 @@ pub(crate) fn decode_known<'de, A: serde::de::MapAccess<'de>>(
     })
 }
 
+/// The fast path: reads the frame at `p` as an event of type `type_name`; `None` if the type is unknown or the frame needs the general path.
+pub(crate) fn fast_decode_known(
+    type_name: &str,
+    p: &mut crate::events::fast::Parser<'_>,
+) -> Option<Event> {
+    use crate::events::fast::FastDecode as _;
+    Some(match (type_name.len(), type_name) {
+        (4, "Dial") => Event::Dial(Box::new(crate::models::Dial::fast(p)?)),
+        (9, "StasisEnd") => Event::StasisEnd(Box::new(crate::models::StasisEnd::fast(p)?)),
+        (11, "CallClaimed") => Event::CallClaimed(Box::new(crate::models::CallClaimed::fast(p)?)),
+        (11, "ChannelHold") => Event::ChannelHold(Box::new(crate::models::ChannelHold::fast(p)?)),
+        (11, "StasisStart") => Event::StasisStart(Box::new(crate::models::StasisStart::fast(p)?)),
+        (12, "BridgeMerged") => {
+            Event::BridgeMerged(Box::new(crate::models::BridgeMerged::fast(p)?))
+        }
+        (12, "RESTResponse") => {
+            Event::RESTResponse(Box::new(crate::models::RESTResponse::fast(p)?))
+        }
+        (13, "BridgeCreated") => {
+            Event::BridgeCreated(Box::new(crate::models::BridgeCreated::fast(p)?))
+        }
+        (13, "CallBroadcast") => {
+            Event::CallBroadcast(Box::new(crate::models::CallBroadcast::fast(p)?))
+        }
+        (13, "ChannelUnhold") => {
+            Event::ChannelUnhold(Box::new(crate::models::ChannelUnhold::fast(p)?))
+        }
+        (13, "ChannelVarset") => {
+            Event::ChannelVarset(Box::new(crate::models::ChannelVarset::fast(p)?))
+        }
+        (14, "ChannelCreated") => {
+            Event::ChannelCreated(Box::new(crate::models::ChannelCreated::fast(p)?))
+        }
+        (15, "BridgeDestroyed") => {
+            Event::BridgeDestroyed(Box::new(crate::models::BridgeDestroyed::fast(p)?))
+        }
+        (15, "ChannelCallerId") => {
+            Event::ChannelCallerId(Box::new(crate::models::ChannelCallerId::fast(p)?))
+        }
+        (15, "ChannelDialplan") => {
+            Event::ChannelDialplan(Box::new(crate::models::ChannelDialplan::fast(p)?))
+        }
+        (15, "ChannelTransfer") => {
+            Event::ChannelTransfer(Box::new(crate::models::ChannelTransfer::fast(p)?))
+        }
+        (15, "PlaybackStarted") => {
+            Event::PlaybackStarted(Box::new(crate::models::PlaybackStarted::fast(p)?))
+        }
+        (15, "RecordingFailed") => {
+            Event::RecordingFailed(Box::new(crate::models::RecordingFailed::fast(p)?))
+        }
+        (16, "ChannelDestroyed") => {
+            Event::ChannelDestroyed(Box::new(crate::models::ChannelDestroyed::fast(p)?))
+        }
+        (16, "ChannelUserevent") => {
+            Event::ChannelUserevent(Box::new(crate::models::ChannelUserevent::fast(p)?))
+        }
+        (16, "PeerStatusChange") => {
+            Event::PeerStatusChange(Box::new(crate::models::PeerStatusChange::fast(p)?))
+        }
+        (16, "PlaybackFinished") => {
+            Event::PlaybackFinished(Box::new(crate::models::PlaybackFinished::fast(p)?))
+        }
+        (16, "RecordingStarted") => {
+            Event::RecordingStarted(Box::new(crate::models::RecordingStarted::fast(p)?))
+        }
+        (17, "ChannelLeftBridge") => {
+            Event::ChannelLeftBridge(Box::new(crate::models::ChannelLeftBridge::fast(p)?))
+        }
+        (17, "RecordingFinished") => {
+            Event::RecordingFinished(Box::new(crate::models::RecordingFinished::fast(p)?))
+        }
+        (18, "ChannelStateChange") => {
+            Event::ChannelStateChange(Box::new(crate::models::ChannelStateChange::fast(p)?))
+        }
+        (18, "DeviceStateChanged") => {
+            Event::DeviceStateChanged(Box::new(crate::models::DeviceStateChanged::fast(p)?))
+        }
+        (18, "PlaybackContinuing") => {
+            Event::PlaybackContinuing(Box::new(crate::models::PlaybackContinuing::fast(p)?))
+        }
+        (19, "ApplicationReplaced") => {
+            Event::ApplicationReplaced(Box::new(crate::models::ApplicationReplaced::fast(p)?))
+        }
+        (19, "BridgeBlindTransfer") => {
+            Event::BridgeBlindTransfer(Box::new(crate::models::BridgeBlindTransfer::fast(p)?))
+        }
+        (19, "ChannelDtmfReceived") => {
+            Event::ChannelDtmfReceived(Box::new(crate::models::ChannelDtmfReceived::fast(p)?))
+        }
+        (19, "ChannelToneDetected") => {
+            Event::ChannelToneDetected(Box::new(crate::models::ChannelToneDetected::fast(p)?))
+        }
+        (19, "ContactStatusChange") => {
+            Event::ContactStatusChange(Box::new(crate::models::ContactStatusChange::fast(p)?))
+        }
+        (19, "EndpointStateChange") => {
+            Event::EndpointStateChange(Box::new(crate::models::EndpointStateChange::fast(p)?))
+        }
+        (19, "TextMessageReceived") => {
+            Event::TextMessageReceived(Box::new(crate::models::TextMessageReceived::fast(p)?))
+        }
+        (20, "ChannelConnectedLine") => {
+            Event::ChannelConnectedLine(Box::new(crate::models::ChannelConnectedLine::fast(p)?))
+        }
+        (20, "ChannelEnteredBridge") => {
+            Event::ChannelEnteredBridge(Box::new(crate::models::ChannelEnteredBridge::fast(p)?))
+        }
+        (20, "ChannelHangupRequest") => {
+            Event::ChannelHangupRequest(Box::new(crate::models::ChannelHangupRequest::fast(p)?))
+        }
+        (21, "ApplicationMoveFailed") => {
+            Event::ApplicationMoveFailed(Box::new(crate::models::ApplicationMoveFailed::fast(p)?))
+        }
+        (21, "ApplicationRegistered") => {
+            Event::ApplicationRegistered(Box::new(crate::models::ApplicationRegistered::fast(p)?))
+        }
+        (21, "ChannelTalkingStarted") => {
+            Event::ChannelTalkingStarted(Box::new(crate::models::ChannelTalkingStarted::fast(p)?))
+        }
+        (22, "BridgeAttendedTransfer") => {
+            Event::BridgeAttendedTransfer(Box::new(crate::models::BridgeAttendedTransfer::fast(p)?))
+        }
+        (22, "ChannelTalkingFinished") => {
+            Event::ChannelTalkingFinished(Box::new(crate::models::ChannelTalkingFinished::fast(p)?))
+        }
+        (23, "ApplicationUnregistered") => Event::ApplicationUnregistered(Box::new(
+            crate::models::ApplicationUnregistered::fast(p)?,
+        )),
+        (24, "BridgeVideoSourceChanged") => Event::BridgeVideoSourceChanged(Box::new(
+            crate::models::BridgeVideoSourceChanged::fast(p)?,
+        )),
+        _ => return None,
+    })
+}
+
 impl serde::Serialize for Event {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {

@@ -28,3 +28,34 @@ pub struct Application {
     #[serde(default)]
     pub events_disallowed: Vec<serde_json::Value>,
 }
+
+impl crate::events::fast::FastDecode for Application {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        let mut f_name: Option<crate::ids::ApplicationName> = None;
+        let mut f_channel_ids: Option<Vec<crate::ids::ChannelId>> = None;
+        let mut f_bridge_ids: Option<Vec<crate::ids::BridgeId>> = None;
+        let mut f_endpoint_ids: Option<Vec<String>> = None;
+        let mut f_device_names: Option<Vec<crate::ids::DeviceName>> = None;
+        let mut f_events_allowed: Option<Vec<serde_json::Value>> = None;
+        let mut f_events_disallowed: Option<Vec<serde_json::Value>> = None;
+        p.object(|p, key| match key {
+            "name" => crate::events::fast::field(&mut f_name, p),
+            "channel_ids" => crate::events::fast::field(&mut f_channel_ids, p),
+            "bridge_ids" => crate::events::fast::field(&mut f_bridge_ids, p),
+            "endpoint_ids" => crate::events::fast::field(&mut f_endpoint_ids, p),
+            "device_names" => crate::events::fast::field(&mut f_device_names, p),
+            "events_allowed" => crate::events::fast::field(&mut f_events_allowed, p),
+            "events_disallowed" => crate::events::fast::field(&mut f_events_disallowed, p),
+            _ => p.skip_value(),
+        })?;
+        Some(Self {
+            name: f_name?,
+            channel_ids: f_channel_ids.unwrap_or_default(),
+            bridge_ids: f_bridge_ids.unwrap_or_default(),
+            endpoint_ids: f_endpoint_ids.unwrap_or_default(),
+            device_names: f_device_names.unwrap_or_default(),
+            events_allowed: f_events_allowed.unwrap_or_default(),
+            events_disallowed: f_events_disallowed.unwrap_or_default(),
+        })
+    }
+}

@@ -19,6 +19,34 @@ pub struct BuildInfo {
     pub user: String,
 }
 
+impl crate::events::fast::FastDecode for BuildInfo {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        let mut f_os: Option<String> = None;
+        let mut f_kernel: Option<String> = None;
+        let mut f_options: Option<String> = None;
+        let mut f_machine: Option<String> = None;
+        let mut f_date: Option<String> = None;
+        let mut f_user: Option<String> = None;
+        p.object(|p, key| match key {
+            "os" => crate::events::fast::field(&mut f_os, p),
+            "kernel" => crate::events::fast::field(&mut f_kernel, p),
+            "options" => crate::events::fast::field(&mut f_options, p),
+            "machine" => crate::events::fast::field(&mut f_machine, p),
+            "date" => crate::events::fast::field(&mut f_date, p),
+            "user" => crate::events::fast::field(&mut f_user, p),
+            _ => p.skip_value(),
+        })?;
+        Some(Self {
+            os: f_os?,
+            kernel: f_kernel?,
+            options: f_options?,
+            machine: f_machine?,
+            date: f_date?,
+            user: f_user?,
+        })
+    }
+}
+
 /// The `SystemInfo` model of `asterisk.json`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SystemInfo {
@@ -28,6 +56,22 @@ pub struct SystemInfo {
     pub entity_id: String,
 }
 
+impl crate::events::fast::FastDecode for SystemInfo {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        let mut f_version: Option<String> = None;
+        let mut f_entity_id: Option<String> = None;
+        p.object(|p, key| match key {
+            "version" => crate::events::fast::field(&mut f_version, p),
+            "entity_id" => crate::events::fast::field(&mut f_entity_id, p),
+            _ => p.skip_value(),
+        })?;
+        Some(Self {
+            version: f_version?,
+            entity_id: f_entity_id?,
+        })
+    }
+}
+
 /// The `SetId` model of `asterisk.json`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SetId {
@@ -35,6 +79,22 @@ pub struct SetId {
     pub user: String,
     /// `group`: string (spec type `string`), required.
     pub group: String,
+}
+
+impl crate::events::fast::FastDecode for SetId {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        let mut f_user: Option<String> = None;
+        let mut f_group: Option<String> = None;
+        p.object(|p, key| match key {
+            "user" => crate::events::fast::field(&mut f_user, p),
+            "group" => crate::events::fast::field(&mut f_group, p),
+            _ => p.skip_value(),
+        })?;
+        Some(Self {
+            user: f_user?,
+            group: f_group?,
+        })
+    }
 }
 
 /// The `ConfigInfo` model of `asterisk.json`.
@@ -57,6 +117,34 @@ pub struct ConfigInfo {
     pub setid: crate::models::SetId,
 }
 
+impl crate::events::fast::FastDecode for ConfigInfo {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        let mut f_name: Option<String> = None;
+        let mut f_default_language: Option<String> = None;
+        let mut f_max_channels: Option<Option<i64>> = None;
+        let mut f_max_open_files: Option<Option<i64>> = None;
+        let mut f_max_load: Option<Option<f64>> = None;
+        let mut f_setid: Option<crate::models::SetId> = None;
+        p.object(|p, key| match key {
+            "name" => crate::events::fast::field(&mut f_name, p),
+            "default_language" => crate::events::fast::field(&mut f_default_language, p),
+            "max_channels" => crate::events::fast::field(&mut f_max_channels, p),
+            "max_open_files" => crate::events::fast::field(&mut f_max_open_files, p),
+            "max_load" => crate::events::fast::field(&mut f_max_load, p),
+            "setid" => crate::events::fast::field(&mut f_setid, p),
+            _ => p.skip_value(),
+        })?;
+        Some(Self {
+            name: f_name?,
+            default_language: f_default_language?,
+            max_channels: f_max_channels.unwrap_or_default(),
+            max_open_files: f_max_open_files.unwrap_or_default(),
+            max_load: f_max_load.unwrap_or_default(),
+            setid: f_setid?,
+        })
+    }
+}
+
 /// The `StatusInfo` model of `asterisk.json`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct StatusInfo {
@@ -64,6 +152,22 @@ pub struct StatusInfo {
     pub startup_time: crate::time::Timestamp,
     /// `last_reload_time`: [`Timestamp`](crate::time::Timestamp) (spec type `Date`), required.
     pub last_reload_time: crate::time::Timestamp,
+}
+
+impl crate::events::fast::FastDecode for StatusInfo {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        let mut f_startup_time: Option<crate::time::Timestamp> = None;
+        let mut f_last_reload_time: Option<crate::time::Timestamp> = None;
+        p.object(|p, key| match key {
+            "startup_time" => crate::events::fast::field(&mut f_startup_time, p),
+            "last_reload_time" => crate::events::fast::field(&mut f_last_reload_time, p),
+            _ => p.skip_value(),
+        })?;
+        Some(Self {
+            startup_time: f_startup_time?,
+            last_reload_time: f_last_reload_time?,
+        })
+    }
 }
 
 /// The `AsteriskInfo` model of `asterisk.json`.
@@ -85,6 +189,28 @@ pub struct AsteriskInfo {
     pub status: Option<crate::models::StatusInfo>,
 }
 
+impl crate::events::fast::FastDecode for AsteriskInfo {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        let mut f_build: Option<Option<crate::models::BuildInfo>> = None;
+        let mut f_system: Option<Option<crate::models::SystemInfo>> = None;
+        let mut f_config: Option<Option<crate::models::ConfigInfo>> = None;
+        let mut f_status: Option<Option<crate::models::StatusInfo>> = None;
+        p.object(|p, key| match key {
+            "build" => crate::events::fast::field(&mut f_build, p),
+            "system" => crate::events::fast::field(&mut f_system, p),
+            "config" => crate::events::fast::field(&mut f_config, p),
+            "status" => crate::events::fast::field(&mut f_status, p),
+            _ => p.skip_value(),
+        })?;
+        Some(Self {
+            build: f_build.unwrap_or_default(),
+            system: f_system.unwrap_or_default(),
+            config: f_config.unwrap_or_default(),
+            status: f_status.unwrap_or_default(),
+        })
+    }
+}
+
 /// The `AsteriskPing` model of `asterisk.json`.
 ///
 /// Returned by [`Asterisk::ping`](crate::ops::asterisk::Asterisk::ping).
@@ -96,6 +222,25 @@ pub struct AsteriskPing {
     pub ping: String,
     /// `timestamp`: string (spec type `string`), required.
     pub timestamp: String,
+}
+
+impl crate::events::fast::FastDecode for AsteriskPing {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        let mut f_asterisk_id: Option<String> = None;
+        let mut f_ping: Option<String> = None;
+        let mut f_timestamp: Option<String> = None;
+        p.object(|p, key| match key {
+            "asterisk_id" => crate::events::fast::field(&mut f_asterisk_id, p),
+            "ping" => crate::events::fast::field(&mut f_ping, p),
+            "timestamp" => crate::events::fast::field(&mut f_timestamp, p),
+            _ => p.skip_value(),
+        })?;
+        Some(Self {
+            asterisk_id: f_asterisk_id?,
+            ping: f_ping?,
+            timestamp: f_timestamp?,
+        })
+    }
 }
 
 /// The `Module` model of `asterisk.json`.
@@ -115,6 +260,31 @@ pub struct Module {
     pub support_level: String,
 }
 
+impl crate::events::fast::FastDecode for Module {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        let mut f_name: Option<crate::ids::ModuleName> = None;
+        let mut f_description: Option<String> = None;
+        let mut f_use_count: Option<i64> = None;
+        let mut f_status: Option<String> = None;
+        let mut f_support_level: Option<String> = None;
+        p.object(|p, key| match key {
+            "name" => crate::events::fast::field(&mut f_name, p),
+            "description" => crate::events::fast::field(&mut f_description, p),
+            "use_count" => crate::events::fast::field(&mut f_use_count, p),
+            "status" => crate::events::fast::field(&mut f_status, p),
+            "support_level" => crate::events::fast::field(&mut f_support_level, p),
+            _ => p.skip_value(),
+        })?;
+        Some(Self {
+            name: f_name?,
+            description: f_description?,
+            use_count: f_use_count?,
+            status: f_status?,
+            support_level: f_support_level?,
+        })
+    }
+}
+
 /// The `LogChannel` model of `asterisk.json`.
 ///
 /// Returned by [`Asterisk::list_log_channels`](crate::ops::asterisk::Asterisk::list_log_channels).
@@ -131,6 +301,28 @@ pub struct LogChannel {
     pub configuration: String,
 }
 
+impl crate::events::fast::FastDecode for LogChannel {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        let mut f_channel: Option<crate::ids::LogChannelName> = None;
+        let mut f_kind: Option<String> = None;
+        let mut f_status: Option<String> = None;
+        let mut f_configuration: Option<String> = None;
+        p.object(|p, key| match key {
+            "channel" => crate::events::fast::field(&mut f_channel, p),
+            "type" => crate::events::fast::field(&mut f_kind, p),
+            "status" => crate::events::fast::field(&mut f_status, p),
+            "configuration" => crate::events::fast::field(&mut f_configuration, p),
+            _ => p.skip_value(),
+        })?;
+        Some(Self {
+            channel: f_channel?,
+            kind: f_kind?,
+            status: f_status?,
+            configuration: f_configuration?,
+        })
+    }
+}
+
 /// The `Variable` model of `asterisk.json`.
 ///
 /// Returned by [`Asterisk::get_global_var`](crate::ops::asterisk::Asterisk::get_global_var), [`Channels::get_channel_var`](crate::ops::channels::Channels::get_channel_var), [`Bridges::get_bridge_var`](crate::ops::bridges::Bridges::get_bridge_var).
@@ -138,6 +330,17 @@ pub struct LogChannel {
 pub struct Variable {
     /// `value`: string (spec type `string`), required.
     pub value: String,
+}
+
+impl crate::events::fast::FastDecode for Variable {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        let mut f_value: Option<String> = None;
+        p.object(|p, key| match key {
+            "value" => crate::events::fast::field(&mut f_value, p),
+            _ => p.skip_value(),
+        })?;
+        Some(Self { value: f_value? })
+    }
 }
 
 /// The `Variables` model of `asterisk.json`.
@@ -150,6 +353,19 @@ pub struct Variables {
     pub variables: std::collections::BTreeMap<String, String>,
 }
 
+impl crate::events::fast::FastDecode for Variables {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        let mut f_variables: Option<std::collections::BTreeMap<String, String>> = None;
+        p.object(|p, key| match key {
+            "variables" => crate::events::fast::field(&mut f_variables, p),
+            _ => p.skip_value(),
+        })?;
+        Some(Self {
+            variables: f_variables.unwrap_or_default(),
+        })
+    }
+}
+
 /// The `ConfigTuple` model of `asterisk.json`.
 ///
 /// Returned by [`Asterisk::get_object`](crate::ops::asterisk::Asterisk::get_object), [`Asterisk::update_object`](crate::ops::asterisk::Asterisk::update_object).
@@ -159,4 +375,20 @@ pub struct ConfigTuple {
     pub attribute: String,
     /// `value`: string (spec type `string`), required.
     pub value: String,
+}
+
+impl crate::events::fast::FastDecode for ConfigTuple {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        let mut f_attribute: Option<String> = None;
+        let mut f_value: Option<String> = None;
+        p.object(|p, key| match key {
+            "attribute" => crate::events::fast::field(&mut f_attribute, p),
+            "value" => crate::events::fast::field(&mut f_value, p),
+            _ => p.skip_value(),
+        })?;
+        Some(Self {
+            attribute: f_attribute?,
+            value: f_value?,
+        })
+    }
 }

@@ -34,3 +34,46 @@ pub struct Bridge {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bridgevars: Option<std::collections::BTreeMap<String, String>>,
 }
+
+impl crate::events::fast::FastDecode for Bridge {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        let mut f_id: Option<crate::ids::BridgeId> = None;
+        let mut f_technology: Option<String> = None;
+        let mut f_bridge_type: Option<crate::models::BridgeType> = None;
+        let mut f_bridge_class: Option<String> = None;
+        let mut f_creator: Option<String> = None;
+        let mut f_name: Option<String> = None;
+        let mut f_channels: Option<Vec<crate::ids::ChannelId>> = None;
+        let mut f_video_mode: Option<Option<String>> = None;
+        let mut f_video_source_id: Option<Option<crate::ids::ChannelId>> = None;
+        let mut f_creationtime: Option<crate::time::Timestamp> = None;
+        let mut f_bridgevars: Option<Option<std::collections::BTreeMap<String, String>>> = None;
+        p.object(|p, key| match key {
+            "id" => crate::events::fast::field(&mut f_id, p),
+            "technology" => crate::events::fast::field(&mut f_technology, p),
+            "bridge_type" => crate::events::fast::field(&mut f_bridge_type, p),
+            "bridge_class" => crate::events::fast::field(&mut f_bridge_class, p),
+            "creator" => crate::events::fast::field(&mut f_creator, p),
+            "name" => crate::events::fast::field(&mut f_name, p),
+            "channels" => crate::events::fast::field(&mut f_channels, p),
+            "video_mode" => crate::events::fast::field(&mut f_video_mode, p),
+            "video_source_id" => crate::events::fast::field(&mut f_video_source_id, p),
+            "creationtime" => crate::events::fast::field(&mut f_creationtime, p),
+            "bridgevars" => crate::events::fast::field(&mut f_bridgevars, p),
+            _ => p.skip_value(),
+        })?;
+        Some(Self {
+            id: f_id?,
+            technology: f_technology?,
+            bridge_type: f_bridge_type?,
+            bridge_class: f_bridge_class?,
+            creator: f_creator?,
+            name: f_name?,
+            channels: f_channels.unwrap_or_default(),
+            video_mode: f_video_mode.unwrap_or_default(),
+            video_source_id: f_video_source_id.unwrap_or_default(),
+            creationtime: f_creationtime?,
+            bridgevars: f_bridgevars.unwrap_or_default(),
+        })
+    }
+}

@@ -6,6 +6,13 @@
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Dialed {}
 
+impl crate::events::fast::FastDecode for Dialed {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        p.object(|p, _| p.skip_value())?;
+        Some(Self {})
+    }
+}
+
 /// The `DialplanCEP` model of `channels.json`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DialplanCEP {
@@ -21,6 +28,31 @@ pub struct DialplanCEP {
     pub app_data: String,
 }
 
+impl crate::events::fast::FastDecode for DialplanCEP {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        let mut f_context: Option<String> = None;
+        let mut f_exten: Option<String> = None;
+        let mut f_priority: Option<i64> = None;
+        let mut f_app_name: Option<String> = None;
+        let mut f_app_data: Option<String> = None;
+        p.object(|p, key| match key {
+            "context" => crate::events::fast::field(&mut f_context, p),
+            "exten" => crate::events::fast::field(&mut f_exten, p),
+            "priority" => crate::events::fast::field(&mut f_priority, p),
+            "app_name" => crate::events::fast::field(&mut f_app_name, p),
+            "app_data" => crate::events::fast::field(&mut f_app_data, p),
+            _ => p.skip_value(),
+        })?;
+        Some(Self {
+            context: f_context?,
+            exten: f_exten?,
+            priority: f_priority?,
+            app_name: f_app_name?,
+            app_data: f_app_data?,
+        })
+    }
+}
+
 /// The `CallerID` model of `channels.json`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CallerID {
@@ -28,6 +60,22 @@ pub struct CallerID {
     pub name: String,
     /// `number`: string (spec type `string`), required.
     pub number: String,
+}
+
+impl crate::events::fast::FastDecode for CallerID {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        let mut f_name: Option<String> = None;
+        let mut f_number: Option<String> = None;
+        p.object(|p, key| match key {
+            "name" => crate::events::fast::field(&mut f_name, p),
+            "number" => crate::events::fast::field(&mut f_number, p),
+            _ => p.skip_value(),
+        })?;
+        Some(Self {
+            name: f_name?,
+            number: f_number?,
+        })
+    }
 }
 
 /// The `RTPstat` model of `channels.json`.
@@ -124,6 +172,112 @@ pub struct RTPstat {
     pub channel_uniqueid: crate::ids::ChannelId,
 }
 
+impl crate::events::fast::FastDecode for RTPstat {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        let mut f_txcount: Option<i64> = None;
+        let mut f_rxcount: Option<i64> = None;
+        let mut f_txjitter: Option<Option<f64>> = None;
+        let mut f_rxjitter: Option<Option<f64>> = None;
+        let mut f_remote_maxjitter: Option<Option<f64>> = None;
+        let mut f_remote_minjitter: Option<Option<f64>> = None;
+        let mut f_remote_normdevjitter: Option<Option<f64>> = None;
+        let mut f_remote_stdevjitter: Option<Option<f64>> = None;
+        let mut f_local_maxjitter: Option<Option<f64>> = None;
+        let mut f_local_minjitter: Option<Option<f64>> = None;
+        let mut f_local_normdevjitter: Option<Option<f64>> = None;
+        let mut f_local_stdevjitter: Option<Option<f64>> = None;
+        let mut f_txploss: Option<i64> = None;
+        let mut f_rxploss: Option<i64> = None;
+        let mut f_remote_maxrxploss: Option<Option<f64>> = None;
+        let mut f_remote_minrxploss: Option<Option<f64>> = None;
+        let mut f_remote_normdevrxploss: Option<Option<f64>> = None;
+        let mut f_remote_stdevrxploss: Option<Option<f64>> = None;
+        let mut f_local_maxrxploss: Option<Option<f64>> = None;
+        let mut f_local_minrxploss: Option<Option<f64>> = None;
+        let mut f_local_normdevrxploss: Option<Option<f64>> = None;
+        let mut f_local_stdevrxploss: Option<Option<f64>> = None;
+        let mut f_rtt: Option<Option<f64>> = None;
+        let mut f_maxrtt: Option<Option<f64>> = None;
+        let mut f_minrtt: Option<Option<f64>> = None;
+        let mut f_normdevrtt: Option<Option<f64>> = None;
+        let mut f_stdevrtt: Option<Option<f64>> = None;
+        let mut f_local_ssrc: Option<i64> = None;
+        let mut f_remote_ssrc: Option<i64> = None;
+        let mut f_txoctetcount: Option<i64> = None;
+        let mut f_rxoctetcount: Option<i64> = None;
+        let mut f_channel_uniqueid: Option<crate::ids::ChannelId> = None;
+        p.object(|p, key| match key {
+            "txcount" => crate::events::fast::field(&mut f_txcount, p),
+            "rxcount" => crate::events::fast::field(&mut f_rxcount, p),
+            "txjitter" => crate::events::fast::field(&mut f_txjitter, p),
+            "rxjitter" => crate::events::fast::field(&mut f_rxjitter, p),
+            "remote_maxjitter" => crate::events::fast::field(&mut f_remote_maxjitter, p),
+            "remote_minjitter" => crate::events::fast::field(&mut f_remote_minjitter, p),
+            "remote_normdevjitter" => crate::events::fast::field(&mut f_remote_normdevjitter, p),
+            "remote_stdevjitter" => crate::events::fast::field(&mut f_remote_stdevjitter, p),
+            "local_maxjitter" => crate::events::fast::field(&mut f_local_maxjitter, p),
+            "local_minjitter" => crate::events::fast::field(&mut f_local_minjitter, p),
+            "local_normdevjitter" => crate::events::fast::field(&mut f_local_normdevjitter, p),
+            "local_stdevjitter" => crate::events::fast::field(&mut f_local_stdevjitter, p),
+            "txploss" => crate::events::fast::field(&mut f_txploss, p),
+            "rxploss" => crate::events::fast::field(&mut f_rxploss, p),
+            "remote_maxrxploss" => crate::events::fast::field(&mut f_remote_maxrxploss, p),
+            "remote_minrxploss" => crate::events::fast::field(&mut f_remote_minrxploss, p),
+            "remote_normdevrxploss" => crate::events::fast::field(&mut f_remote_normdevrxploss, p),
+            "remote_stdevrxploss" => crate::events::fast::field(&mut f_remote_stdevrxploss, p),
+            "local_maxrxploss" => crate::events::fast::field(&mut f_local_maxrxploss, p),
+            "local_minrxploss" => crate::events::fast::field(&mut f_local_minrxploss, p),
+            "local_normdevrxploss" => crate::events::fast::field(&mut f_local_normdevrxploss, p),
+            "local_stdevrxploss" => crate::events::fast::field(&mut f_local_stdevrxploss, p),
+            "rtt" => crate::events::fast::field(&mut f_rtt, p),
+            "maxrtt" => crate::events::fast::field(&mut f_maxrtt, p),
+            "minrtt" => crate::events::fast::field(&mut f_minrtt, p),
+            "normdevrtt" => crate::events::fast::field(&mut f_normdevrtt, p),
+            "stdevrtt" => crate::events::fast::field(&mut f_stdevrtt, p),
+            "local_ssrc" => crate::events::fast::field(&mut f_local_ssrc, p),
+            "remote_ssrc" => crate::events::fast::field(&mut f_remote_ssrc, p),
+            "txoctetcount" => crate::events::fast::field(&mut f_txoctetcount, p),
+            "rxoctetcount" => crate::events::fast::field(&mut f_rxoctetcount, p),
+            "channel_uniqueid" => crate::events::fast::field(&mut f_channel_uniqueid, p),
+            _ => p.skip_value(),
+        })?;
+        Some(Self {
+            txcount: f_txcount?,
+            rxcount: f_rxcount?,
+            txjitter: f_txjitter.unwrap_or_default(),
+            rxjitter: f_rxjitter.unwrap_or_default(),
+            remote_maxjitter: f_remote_maxjitter.unwrap_or_default(),
+            remote_minjitter: f_remote_minjitter.unwrap_or_default(),
+            remote_normdevjitter: f_remote_normdevjitter.unwrap_or_default(),
+            remote_stdevjitter: f_remote_stdevjitter.unwrap_or_default(),
+            local_maxjitter: f_local_maxjitter.unwrap_or_default(),
+            local_minjitter: f_local_minjitter.unwrap_or_default(),
+            local_normdevjitter: f_local_normdevjitter.unwrap_or_default(),
+            local_stdevjitter: f_local_stdevjitter.unwrap_or_default(),
+            txploss: f_txploss?,
+            rxploss: f_rxploss?,
+            remote_maxrxploss: f_remote_maxrxploss.unwrap_or_default(),
+            remote_minrxploss: f_remote_minrxploss.unwrap_or_default(),
+            remote_normdevrxploss: f_remote_normdevrxploss.unwrap_or_default(),
+            remote_stdevrxploss: f_remote_stdevrxploss.unwrap_or_default(),
+            local_maxrxploss: f_local_maxrxploss.unwrap_or_default(),
+            local_minrxploss: f_local_minrxploss.unwrap_or_default(),
+            local_normdevrxploss: f_local_normdevrxploss.unwrap_or_default(),
+            local_stdevrxploss: f_local_stdevrxploss.unwrap_or_default(),
+            rtt: f_rtt.unwrap_or_default(),
+            maxrtt: f_maxrtt.unwrap_or_default(),
+            minrtt: f_minrtt.unwrap_or_default(),
+            normdevrtt: f_normdevrtt.unwrap_or_default(),
+            stdevrtt: f_stdevrtt.unwrap_or_default(),
+            local_ssrc: f_local_ssrc?,
+            remote_ssrc: f_remote_ssrc?,
+            txoctetcount: f_txoctetcount?,
+            rxoctetcount: f_rxoctetcount?,
+            channel_uniqueid: f_channel_uniqueid?,
+        })
+    }
+}
+
 /// The `Channel` model of `channels.json`.
 ///
 /// Returned by [`Channels::list`](crate::ops::channels::Channels::list), [`Channels::originate`](crate::ops::channels::Channels::originate), [`Channels::create`](crate::ops::channels::Channels::create), [`Channels::get`](crate::ops::channels::Channels::get), [`Channels::originate_with_id`](crate::ops::channels::Channels::originate_with_id), [`Channels::snoop_channel`](crate::ops::channels::Channels::snoop_channel), [`Channels::snoop_channel_with_id`](crate::ops::channels::Channels::snoop_channel_with_id), [`Channels::external_media`](crate::ops::channels::Channels::external_media).
@@ -158,4 +312,53 @@ pub struct Channel {
     /// `tenantid`: string (spec type `string`), optional.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tenantid: Option<String>,
+}
+
+impl crate::events::fast::FastDecode for Channel {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        let mut f_id: Option<crate::ids::ChannelId> = None;
+        let mut f_protocol_id: Option<String> = None;
+        let mut f_name: Option<String> = None;
+        let mut f_state: Option<crate::models::ChannelState> = None;
+        let mut f_caller: Option<crate::models::CallerID> = None;
+        let mut f_connected: Option<crate::models::CallerID> = None;
+        let mut f_accountcode: Option<String> = None;
+        let mut f_dialplan: Option<crate::models::DialplanCEP> = None;
+        let mut f_creationtime: Option<crate::time::Timestamp> = None;
+        let mut f_language: Option<String> = None;
+        let mut f_channelvars: Option<Option<std::collections::BTreeMap<String, String>>> = None;
+        let mut f_caller_rdnis: Option<Option<String>> = None;
+        let mut f_tenantid: Option<Option<String>> = None;
+        p.object(|p, key| match key {
+            "id" => crate::events::fast::field(&mut f_id, p),
+            "protocol_id" => crate::events::fast::field(&mut f_protocol_id, p),
+            "name" => crate::events::fast::field(&mut f_name, p),
+            "state" => crate::events::fast::field(&mut f_state, p),
+            "caller" => crate::events::fast::field(&mut f_caller, p),
+            "connected" => crate::events::fast::field(&mut f_connected, p),
+            "accountcode" => crate::events::fast::field(&mut f_accountcode, p),
+            "dialplan" => crate::events::fast::field(&mut f_dialplan, p),
+            "creationtime" => crate::events::fast::field(&mut f_creationtime, p),
+            "language" => crate::events::fast::field(&mut f_language, p),
+            "channelvars" => crate::events::fast::field(&mut f_channelvars, p),
+            "caller_rdnis" => crate::events::fast::field(&mut f_caller_rdnis, p),
+            "tenantid" => crate::events::fast::field(&mut f_tenantid, p),
+            _ => p.skip_value(),
+        })?;
+        Some(Self {
+            id: f_id?,
+            protocol_id: f_protocol_id?,
+            name: f_name?,
+            state: f_state?,
+            caller: f_caller?,
+            connected: f_connected?,
+            accountcode: f_accountcode?,
+            dialplan: f_dialplan?,
+            creationtime: f_creationtime?,
+            language: f_language?,
+            channelvars: f_channelvars.unwrap_or_default(),
+            caller_rdnis: f_caller_rdnis.unwrap_or_default(),
+            tenantid: f_tenantid.unwrap_or_default(),
+        })
+    }
 }

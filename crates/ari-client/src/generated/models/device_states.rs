@@ -12,3 +12,19 @@ pub struct DeviceState {
     /// `state`: [`DeviceStateValue`](crate::models::DeviceStateValue) (spec type `string`), required. Allowed values: `UNKNOWN`, `NOT_INUSE`, `INUSE`, `BUSY`, `INVALID`, `UNAVAILABLE`, `RINGING`, `RINGINUSE`, `ONHOLD`.
     pub state: crate::models::DeviceStateValue,
 }
+
+impl crate::events::fast::FastDecode for DeviceState {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        let mut f_name: Option<crate::ids::DeviceName> = None;
+        let mut f_state: Option<crate::models::DeviceStateValue> = None;
+        p.object(|p, key| match key {
+            "name" => crate::events::fast::field(&mut f_name, p),
+            "state" => crate::events::fast::field(&mut f_state, p),
+            _ => p.skip_value(),
+        })?;
+        Some(Self {
+            name: f_name?,
+            state: f_state?,
+        })
+    }
+}

@@ -19,6 +19,28 @@ pub struct Endpoint {
     pub channel_ids: Vec<crate::ids::ChannelId>,
 }
 
+impl crate::events::fast::FastDecode for Endpoint {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        let mut f_technology: Option<String> = None;
+        let mut f_resource: Option<String> = None;
+        let mut f_state: Option<Option<crate::models::EndpointState>> = None;
+        let mut f_channel_ids: Option<Vec<crate::ids::ChannelId>> = None;
+        p.object(|p, key| match key {
+            "technology" => crate::events::fast::field(&mut f_technology, p),
+            "resource" => crate::events::fast::field(&mut f_resource, p),
+            "state" => crate::events::fast::field(&mut f_state, p),
+            "channel_ids" => crate::events::fast::field(&mut f_channel_ids, p),
+            _ => p.skip_value(),
+        })?;
+        Some(Self {
+            technology: f_technology?,
+            resource: f_resource?,
+            state: f_state.unwrap_or_default(),
+            channel_ids: f_channel_ids.unwrap_or_default(),
+        })
+    }
+}
+
 /// The `TextMessage` model of `endpoints.json`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TextMessage {
@@ -31,4 +53,26 @@ pub struct TextMessage {
     /// `variables`: map of strings (spec type `object`), optional.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub variables: Option<std::collections::BTreeMap<String, String>>,
+}
+
+impl crate::events::fast::FastDecode for TextMessage {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        let mut f_from: Option<String> = None;
+        let mut f_to: Option<String> = None;
+        let mut f_body: Option<String> = None;
+        let mut f_variables: Option<Option<std::collections::BTreeMap<String, String>>> = None;
+        p.object(|p, key| match key {
+            "from" => crate::events::fast::field(&mut f_from, p),
+            "to" => crate::events::fast::field(&mut f_to, p),
+            "body" => crate::events::fast::field(&mut f_body, p),
+            "variables" => crate::events::fast::field(&mut f_variables, p),
+            _ => p.skip_value(),
+        })?;
+        Some(Self {
+            from: f_from?,
+            to: f_to?,
+            body: f_body?,
+            variables: f_variables.unwrap_or_default(),
+        })
+    }
 }

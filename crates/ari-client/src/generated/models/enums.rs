@@ -88,6 +88,12 @@ impl<'de> serde::Deserialize<'de> for AsteriskInfoSection {
     }
 }
 
+impl crate::events::fast::FastDecode for AsteriskInfoSection {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        p.str().map(Self::from)
+    }
+}
+
 /// The values of `Bridge.bridge_type`.
 ///
 /// Converts from `&str`/`String` (an unknown value becomes [`BridgeType::Other`]) and to `&str` with [`as_str`](BridgeType::as_str).
@@ -163,6 +169,12 @@ impl<'de> serde::Deserialize<'de> for BridgeType {
         deserializer.deserialize_str(crate::enums::EnumVisitor::<Self>::new(
             "a `BridgeType` string",
         ))
+    }
+}
+
+impl crate::events::fast::FastDecode for BridgeType {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        p.str().map(Self::from)
     }
 }
 
@@ -280,6 +292,12 @@ impl<'de> serde::Deserialize<'de> for ChannelState {
     }
 }
 
+impl crate::events::fast::FastDecode for ChannelState {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        p.str().map(Self::from)
+    }
+}
+
 /// The values of `ContactInfo.contact_status`.
 ///
 /// Converts from `&str`/`String` (an unknown value becomes [`ContactStatus::Other`]) and to `&str` with [`as_str`](ContactStatus::as_str).
@@ -367,6 +385,12 @@ impl<'de> serde::Deserialize<'de> for ContactStatus {
         deserializer.deserialize_str(crate::enums::EnumVisitor::<Self>::new(
             "a `ContactStatus` string",
         ))
+    }
+}
+
+impl crate::events::fast::FastDecode for ContactStatus {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        p.str().map(Self::from)
     }
 }
 
@@ -476,6 +500,12 @@ impl<'de> serde::Deserialize<'de> for DeviceStateValue {
     }
 }
 
+impl crate::events::fast::FastDecode for DeviceStateValue {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        p.str().map(Self::from)
+    }
+}
+
 /// The values of `Endpoint.state`.
 ///
 /// Converts from `&str`/`String` (an unknown value becomes [`EndpointState::Other`]) and to `&str` with [`as_str`](EndpointState::as_str).
@@ -558,6 +588,12 @@ impl<'de> serde::Deserialize<'de> for EndpointState {
     }
 }
 
+impl crate::events::fast::FastDecode for EndpointState {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        p.str().map(Self::from)
+    }
+}
+
 /// The values of `channels.externalMedia(connection_type)`.
 ///
 /// Converts from `&str`/`String` (an unknown value becomes [`ExternalMediaConnectionType::Other`]) and to `&str` with [`as_str`](ExternalMediaConnectionType::as_str).
@@ -636,6 +672,12 @@ impl<'de> serde::Deserialize<'de> for ExternalMediaConnectionType {
     }
 }
 
+impl crate::events::fast::FastDecode for ExternalMediaConnectionType {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        p.str().map(Self::from)
+    }
+}
+
 /// The values of `channels.externalMedia(direction)`.
 ///
 /// Converts from `&str`/`String` (an unknown value becomes [`ExternalMediaDirection::Other`]) and to `&str` with [`as_str`](ExternalMediaDirection::as_str).
@@ -707,6 +749,12 @@ impl<'de> serde::Deserialize<'de> for ExternalMediaDirection {
         deserializer.deserialize_str(crate::enums::EnumVisitor::<Self>::new(
             "a `ExternalMediaDirection` string",
         ))
+    }
+}
+
+impl crate::events::fast::FastDecode for ExternalMediaDirection {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        p.str().map(Self::from)
     }
 }
 
@@ -792,6 +840,12 @@ impl<'de> serde::Deserialize<'de> for ExternalMediaEncapsulation {
     }
 }
 
+impl crate::events::fast::FastDecode for ExternalMediaEncapsulation {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        p.str().map(Self::from)
+    }
+}
+
 /// The values of `channels.externalMedia(transport)`.
 ///
 /// Converts from `&str`/`String` (an unknown value becomes [`ExternalMediaTransport::Other`]) and to `&str` with [`as_str`](ExternalMediaTransport::as_str).
@@ -871,6 +925,12 @@ impl<'de> serde::Deserialize<'de> for ExternalMediaTransport {
         deserializer.deserialize_str(crate::enums::EnumVisitor::<Self>::new(
             "a `ExternalMediaTransport` string",
         ))
+    }
+}
+
+impl crate::events::fast::FastDecode for ExternalMediaTransport {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        p.str().map(Self::from)
     }
 }
 
@@ -996,6 +1056,12 @@ impl<'de> serde::Deserialize<'de> for HangupReason {
     }
 }
 
+impl crate::events::fast::FastDecode for HangupReason {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        p.str().map(Self::from)
+    }
+}
+
 /// The values of `channels.mute(direction)`, `channels.unmute(direction)`.
 ///
 /// Converts from `&str`/`String` (an unknown value becomes [`MuteDirection::Other`]) and to `&str` with [`as_str`](MuteDirection::as_str).
@@ -1075,6 +1141,12 @@ impl<'de> serde::Deserialize<'de> for MuteDirection {
         deserializer.deserialize_str(crate::enums::EnumVisitor::<Self>::new(
             "a `MuteDirection` string",
         ))
+    }
+}
+
+impl crate::events::fast::FastDecode for MuteDirection {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        p.str().map(Self::from)
     }
 }
 
@@ -1168,6 +1240,12 @@ impl<'de> serde::Deserialize<'de> for PlaybackOperation {
     }
 }
 
+impl crate::events::fast::FastDecode for PlaybackOperation {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        p.str().map(Self::from)
+    }
+}
+
 /// The values of `Playback.state`.
 ///
 /// Converts from `&str`/`String` (an unknown value becomes [`PlaybackState::Other`]) and to `&str` with [`as_str`](PlaybackState::as_str).
@@ -1258,6 +1336,12 @@ impl<'de> serde::Deserialize<'de> for PlaybackState {
     }
 }
 
+impl crate::events::fast::FastDecode for PlaybackState {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        p.str().map(Self::from)
+    }
+}
+
 /// The values of `channels.record(ifExists)`, `bridges.record(ifExists)`.
 ///
 /// Converts from `&str`/`String` (an unknown value becomes [`RecordingIfExists::Other`]) and to `&str` with [`as_str`](RecordingIfExists::as_str).
@@ -1337,6 +1421,12 @@ impl<'de> serde::Deserialize<'de> for RecordingIfExists {
         deserializer.deserialize_str(crate::enums::EnumVisitor::<Self>::new(
             "a `RecordingIfExists` string",
         ))
+    }
+}
+
+impl crate::events::fast::FastDecode for RecordingIfExists {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        p.str().map(Self::from)
     }
 }
 
@@ -1434,6 +1524,12 @@ impl<'de> serde::Deserialize<'de> for RecordingState {
     }
 }
 
+impl crate::events::fast::FastDecode for RecordingState {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        p.str().map(Self::from)
+    }
+}
+
 /// The values of `channels.record(terminateOn)`, `bridges.record(terminateOn)`.
 ///
 /// Converts from `&str`/`String` (an unknown value becomes [`RecordingTerminateOn::Other`]) and to `&str` with [`as_str`](RecordingTerminateOn::as_str).
@@ -1520,6 +1616,12 @@ impl<'de> serde::Deserialize<'de> for RecordingTerminateOn {
     }
 }
 
+impl crate::events::fast::FastDecode for RecordingTerminateOn {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        p.str().map(Self::from)
+    }
+}
+
 /// The values of `channels.snoopChannel(spy)`, `channels.snoopChannel(whisper)`, `channels.snoopChannelWithId(spy)`, `channels.snoopChannelWithId(whisper)`.
 ///
 /// Converts from `&str`/`String` (an unknown value becomes [`SnoopDirection::Other`]) and to `&str` with [`as_str`](SnoopDirection::as_str).
@@ -1603,5 +1705,11 @@ impl<'de> serde::Deserialize<'de> for SnoopDirection {
         deserializer.deserialize_str(crate::enums::EnumVisitor::<Self>::new(
             "a `SnoopDirection` string",
         ))
+    }
+}
+
+impl crate::events::fast::FastDecode for SnoopDirection {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        p.str().map(Self::from)
     }
 }

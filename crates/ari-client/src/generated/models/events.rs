@@ -13,6 +13,22 @@ pub struct Message {
     pub asterisk_id: Option<String>,
 }
 
+impl crate::events::fast::FastDecode for Message {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        let mut f_kind: Option<String> = None;
+        let mut f_asterisk_id: Option<Option<String>> = None;
+        p.object(|p, key| match key {
+            "type" => crate::events::fast::field(&mut f_kind, p),
+            "asterisk_id" => crate::events::fast::field(&mut f_asterisk_id, p),
+            _ => p.skip_value(),
+        })?;
+        Some(Self {
+            kind: f_kind?,
+            asterisk_id: f_asterisk_id.unwrap_or_default(),
+        })
+    }
+}
+
 /// The `MissingParams` message (model `MissingParams` of `events.json`; `type` is `"MissingParams"`).
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 pub struct MissingParams {
@@ -44,6 +60,22 @@ impl serde::Serialize for MissingParams {
     }
 }
 
+impl crate::events::fast::FastDecode for MissingParams {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        let mut f_params: Option<Vec<String>> = None;
+        let mut f_asterisk_id: Option<Option<String>> = None;
+        p.object(|p, key| match key {
+            "params" => crate::events::fast::field(&mut f_params, p),
+            "asterisk_id" => crate::events::fast::field(&mut f_asterisk_id, p),
+            _ => p.skip_value(),
+        })?;
+        Some(Self {
+            params: f_params.unwrap_or_default(),
+            asterisk_id: f_asterisk_id.unwrap_or_default(),
+        })
+    }
+}
+
 /// The `ContactInfo` model of `events.json`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ContactInfo {
@@ -56,6 +88,28 @@ pub struct ContactInfo {
     /// `roundtrip_usec`: string (spec type `string`), optional.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub roundtrip_usec: Option<String>,
+}
+
+impl crate::events::fast::FastDecode for ContactInfo {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        let mut f_uri: Option<String> = None;
+        let mut f_contact_status: Option<crate::models::ContactStatus> = None;
+        let mut f_aor: Option<String> = None;
+        let mut f_roundtrip_usec: Option<Option<String>> = None;
+        p.object(|p, key| match key {
+            "uri" => crate::events::fast::field(&mut f_uri, p),
+            "contact_status" => crate::events::fast::field(&mut f_contact_status, p),
+            "aor" => crate::events::fast::field(&mut f_aor, p),
+            "roundtrip_usec" => crate::events::fast::field(&mut f_roundtrip_usec, p),
+            _ => p.skip_value(),
+        })?;
+        Some(Self {
+            uri: f_uri?,
+            contact_status: f_contact_status?,
+            aor: f_aor?,
+            roundtrip_usec: f_roundtrip_usec.unwrap_or_default(),
+        })
+    }
 }
 
 /// The `Peer` model of `events.json`.
@@ -75,6 +129,31 @@ pub struct Peer {
     /// `time`: string (spec type `string`), optional.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time: Option<String>,
+}
+
+impl crate::events::fast::FastDecode for Peer {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        let mut f_peer_status: Option<String> = None;
+        let mut f_cause: Option<Option<String>> = None;
+        let mut f_address: Option<Option<String>> = None;
+        let mut f_port: Option<Option<String>> = None;
+        let mut f_time: Option<Option<String>> = None;
+        p.object(|p, key| match key {
+            "peer_status" => crate::events::fast::field(&mut f_peer_status, p),
+            "cause" => crate::events::fast::field(&mut f_cause, p),
+            "address" => crate::events::fast::field(&mut f_address, p),
+            "port" => crate::events::fast::field(&mut f_port, p),
+            "time" => crate::events::fast::field(&mut f_time, p),
+            _ => p.skip_value(),
+        })?;
+        Some(Self {
+            peer_status: f_peer_status?,
+            cause: f_cause.unwrap_or_default(),
+            address: f_address.unwrap_or_default(),
+            port: f_port.unwrap_or_default(),
+            time: f_time.unwrap_or_default(),
+        })
+    }
 }
 
 /// The `DeviceStateChanged` event (model `DeviceStateChanged` of `events.json`; `type` is `"DeviceStateChanged"`).
@@ -123,6 +202,28 @@ impl serde::Serialize for DeviceStateChanged {
             None => s.skip_field("asterisk_id")?,
         }
         s.end()
+    }
+}
+
+impl crate::events::fast::FastDecode for DeviceStateChanged {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        let mut f_device_state: Option<crate::models::DeviceState> = None;
+        let mut f_application: Option<Option<crate::ids::ApplicationName>> = None;
+        let mut f_timestamp: Option<Option<crate::time::Timestamp>> = None;
+        let mut f_asterisk_id: Option<Option<String>> = None;
+        p.object(|p, key| match key {
+            "device_state" => crate::events::fast::field(&mut f_device_state, p),
+            "application" => crate::events::fast::field(&mut f_application, p),
+            "timestamp" => crate::events::fast::field(&mut f_timestamp, p),
+            "asterisk_id" => crate::events::fast::field(&mut f_asterisk_id, p),
+            _ => p.skip_value(),
+        })?;
+        Some(Self {
+            device_state: f_device_state?,
+            application: f_application.unwrap_or_default(),
+            timestamp: f_timestamp.unwrap_or_default(),
+            asterisk_id: f_asterisk_id.unwrap_or_default(),
+        })
     }
 }
 
@@ -175,6 +276,28 @@ impl serde::Serialize for PlaybackStarted {
     }
 }
 
+impl crate::events::fast::FastDecode for PlaybackStarted {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        let mut f_playback: Option<crate::models::Playback> = None;
+        let mut f_application: Option<Option<crate::ids::ApplicationName>> = None;
+        let mut f_timestamp: Option<Option<crate::time::Timestamp>> = None;
+        let mut f_asterisk_id: Option<Option<String>> = None;
+        p.object(|p, key| match key {
+            "playback" => crate::events::fast::field(&mut f_playback, p),
+            "application" => crate::events::fast::field(&mut f_application, p),
+            "timestamp" => crate::events::fast::field(&mut f_timestamp, p),
+            "asterisk_id" => crate::events::fast::field(&mut f_asterisk_id, p),
+            _ => p.skip_value(),
+        })?;
+        Some(Self {
+            playback: f_playback?,
+            application: f_application.unwrap_or_default(),
+            timestamp: f_timestamp.unwrap_or_default(),
+            asterisk_id: f_asterisk_id.unwrap_or_default(),
+        })
+    }
+}
+
 /// The `PlaybackContinuing` event (model `PlaybackContinuing` of `events.json`; `type` is `"PlaybackContinuing"`).
 ///
 /// Received as [`Event::PlaybackContinuing`](crate::Event::PlaybackContinuing).
@@ -221,6 +344,28 @@ impl serde::Serialize for PlaybackContinuing {
             None => s.skip_field("asterisk_id")?,
         }
         s.end()
+    }
+}
+
+impl crate::events::fast::FastDecode for PlaybackContinuing {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        let mut f_playback: Option<crate::models::Playback> = None;
+        let mut f_application: Option<Option<crate::ids::ApplicationName>> = None;
+        let mut f_timestamp: Option<Option<crate::time::Timestamp>> = None;
+        let mut f_asterisk_id: Option<Option<String>> = None;
+        p.object(|p, key| match key {
+            "playback" => crate::events::fast::field(&mut f_playback, p),
+            "application" => crate::events::fast::field(&mut f_application, p),
+            "timestamp" => crate::events::fast::field(&mut f_timestamp, p),
+            "asterisk_id" => crate::events::fast::field(&mut f_asterisk_id, p),
+            _ => p.skip_value(),
+        })?;
+        Some(Self {
+            playback: f_playback?,
+            application: f_application.unwrap_or_default(),
+            timestamp: f_timestamp.unwrap_or_default(),
+            asterisk_id: f_asterisk_id.unwrap_or_default(),
+        })
     }
 }
 
@@ -273,6 +418,28 @@ impl serde::Serialize for PlaybackFinished {
     }
 }
 
+impl crate::events::fast::FastDecode for PlaybackFinished {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        let mut f_playback: Option<crate::models::Playback> = None;
+        let mut f_application: Option<Option<crate::ids::ApplicationName>> = None;
+        let mut f_timestamp: Option<Option<crate::time::Timestamp>> = None;
+        let mut f_asterisk_id: Option<Option<String>> = None;
+        p.object(|p, key| match key {
+            "playback" => crate::events::fast::field(&mut f_playback, p),
+            "application" => crate::events::fast::field(&mut f_application, p),
+            "timestamp" => crate::events::fast::field(&mut f_timestamp, p),
+            "asterisk_id" => crate::events::fast::field(&mut f_asterisk_id, p),
+            _ => p.skip_value(),
+        })?;
+        Some(Self {
+            playback: f_playback?,
+            application: f_application.unwrap_or_default(),
+            timestamp: f_timestamp.unwrap_or_default(),
+            asterisk_id: f_asterisk_id.unwrap_or_default(),
+        })
+    }
+}
+
 /// The `RecordingStarted` event (model `RecordingStarted` of `events.json`; `type` is `"RecordingStarted"`).
 ///
 /// Received as [`Event::RecordingStarted`](crate::Event::RecordingStarted).
@@ -319,6 +486,28 @@ impl serde::Serialize for RecordingStarted {
             None => s.skip_field("asterisk_id")?,
         }
         s.end()
+    }
+}
+
+impl crate::events::fast::FastDecode for RecordingStarted {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        let mut f_recording: Option<crate::models::LiveRecording> = None;
+        let mut f_application: Option<Option<crate::ids::ApplicationName>> = None;
+        let mut f_timestamp: Option<Option<crate::time::Timestamp>> = None;
+        let mut f_asterisk_id: Option<Option<String>> = None;
+        p.object(|p, key| match key {
+            "recording" => crate::events::fast::field(&mut f_recording, p),
+            "application" => crate::events::fast::field(&mut f_application, p),
+            "timestamp" => crate::events::fast::field(&mut f_timestamp, p),
+            "asterisk_id" => crate::events::fast::field(&mut f_asterisk_id, p),
+            _ => p.skip_value(),
+        })?;
+        Some(Self {
+            recording: f_recording?,
+            application: f_application.unwrap_or_default(),
+            timestamp: f_timestamp.unwrap_or_default(),
+            asterisk_id: f_asterisk_id.unwrap_or_default(),
+        })
     }
 }
 
@@ -371,6 +560,28 @@ impl serde::Serialize for RecordingFinished {
     }
 }
 
+impl crate::events::fast::FastDecode for RecordingFinished {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        let mut f_recording: Option<crate::models::LiveRecording> = None;
+        let mut f_application: Option<Option<crate::ids::ApplicationName>> = None;
+        let mut f_timestamp: Option<Option<crate::time::Timestamp>> = None;
+        let mut f_asterisk_id: Option<Option<String>> = None;
+        p.object(|p, key| match key {
+            "recording" => crate::events::fast::field(&mut f_recording, p),
+            "application" => crate::events::fast::field(&mut f_application, p),
+            "timestamp" => crate::events::fast::field(&mut f_timestamp, p),
+            "asterisk_id" => crate::events::fast::field(&mut f_asterisk_id, p),
+            _ => p.skip_value(),
+        })?;
+        Some(Self {
+            recording: f_recording?,
+            application: f_application.unwrap_or_default(),
+            timestamp: f_timestamp.unwrap_or_default(),
+            asterisk_id: f_asterisk_id.unwrap_or_default(),
+        })
+    }
+}
+
 /// The `RecordingFailed` event (model `RecordingFailed` of `events.json`; `type` is `"RecordingFailed"`).
 ///
 /// Received as [`Event::RecordingFailed`](crate::Event::RecordingFailed).
@@ -417,6 +628,28 @@ impl serde::Serialize for RecordingFailed {
             None => s.skip_field("asterisk_id")?,
         }
         s.end()
+    }
+}
+
+impl crate::events::fast::FastDecode for RecordingFailed {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        let mut f_recording: Option<crate::models::LiveRecording> = None;
+        let mut f_application: Option<Option<crate::ids::ApplicationName>> = None;
+        let mut f_timestamp: Option<Option<crate::time::Timestamp>> = None;
+        let mut f_asterisk_id: Option<Option<String>> = None;
+        p.object(|p, key| match key {
+            "recording" => crate::events::fast::field(&mut f_recording, p),
+            "application" => crate::events::fast::field(&mut f_application, p),
+            "timestamp" => crate::events::fast::field(&mut f_timestamp, p),
+            "asterisk_id" => crate::events::fast::field(&mut f_asterisk_id, p),
+            _ => p.skip_value(),
+        })?;
+        Some(Self {
+            recording: f_recording?,
+            application: f_application.unwrap_or_default(),
+            timestamp: f_timestamp.unwrap_or_default(),
+            asterisk_id: f_asterisk_id.unwrap_or_default(),
+        })
     }
 }
 
@@ -476,6 +709,34 @@ impl serde::Serialize for ApplicationMoveFailed {
     }
 }
 
+impl crate::events::fast::FastDecode for ApplicationMoveFailed {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        let mut f_channel: Option<crate::models::Channel> = None;
+        let mut f_destination: Option<crate::ids::ApplicationName> = None;
+        let mut f_args: Option<Vec<String>> = None;
+        let mut f_application: Option<Option<crate::ids::ApplicationName>> = None;
+        let mut f_timestamp: Option<Option<crate::time::Timestamp>> = None;
+        let mut f_asterisk_id: Option<Option<String>> = None;
+        p.object(|p, key| match key {
+            "channel" => crate::events::fast::field(&mut f_channel, p),
+            "destination" => crate::events::fast::field(&mut f_destination, p),
+            "args" => crate::events::fast::field(&mut f_args, p),
+            "application" => crate::events::fast::field(&mut f_application, p),
+            "timestamp" => crate::events::fast::field(&mut f_timestamp, p),
+            "asterisk_id" => crate::events::fast::field(&mut f_asterisk_id, p),
+            _ => p.skip_value(),
+        })?;
+        Some(Self {
+            channel: f_channel?,
+            destination: f_destination?,
+            args: f_args.unwrap_or_default(),
+            application: f_application.unwrap_or_default(),
+            timestamp: f_timestamp.unwrap_or_default(),
+            asterisk_id: f_asterisk_id.unwrap_or_default(),
+        })
+    }
+}
+
 /// The `ApplicationRegistered` event (model `ApplicationRegistered` of `events.json`; `type` is `"ApplicationRegistered"`).
 ///
 /// Received as [`Event::ApplicationRegistered`](crate::Event::ApplicationRegistered).
@@ -519,6 +780,25 @@ impl serde::Serialize for ApplicationRegistered {
             None => s.skip_field("asterisk_id")?,
         }
         s.end()
+    }
+}
+
+impl crate::events::fast::FastDecode for ApplicationRegistered {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        let mut f_application: Option<Option<crate::ids::ApplicationName>> = None;
+        let mut f_timestamp: Option<Option<crate::time::Timestamp>> = None;
+        let mut f_asterisk_id: Option<Option<String>> = None;
+        p.object(|p, key| match key {
+            "application" => crate::events::fast::field(&mut f_application, p),
+            "timestamp" => crate::events::fast::field(&mut f_timestamp, p),
+            "asterisk_id" => crate::events::fast::field(&mut f_asterisk_id, p),
+            _ => p.skip_value(),
+        })?;
+        Some(Self {
+            application: f_application.unwrap_or_default(),
+            timestamp: f_timestamp.unwrap_or_default(),
+            asterisk_id: f_asterisk_id.unwrap_or_default(),
+        })
     }
 }
 
@@ -568,6 +848,25 @@ impl serde::Serialize for ApplicationUnregistered {
     }
 }
 
+impl crate::events::fast::FastDecode for ApplicationUnregistered {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        let mut f_application: Option<Option<crate::ids::ApplicationName>> = None;
+        let mut f_timestamp: Option<Option<crate::time::Timestamp>> = None;
+        let mut f_asterisk_id: Option<Option<String>> = None;
+        p.object(|p, key| match key {
+            "application" => crate::events::fast::field(&mut f_application, p),
+            "timestamp" => crate::events::fast::field(&mut f_timestamp, p),
+            "asterisk_id" => crate::events::fast::field(&mut f_asterisk_id, p),
+            _ => p.skip_value(),
+        })?;
+        Some(Self {
+            application: f_application.unwrap_or_default(),
+            timestamp: f_timestamp.unwrap_or_default(),
+            asterisk_id: f_asterisk_id.unwrap_or_default(),
+        })
+    }
+}
+
 /// The `ApplicationReplaced` event (model `ApplicationReplaced` of `events.json`; `type` is `"ApplicationReplaced"`).
 ///
 /// Received as [`Event::ApplicationReplaced`](crate::Event::ApplicationReplaced).
@@ -611,6 +910,25 @@ impl serde::Serialize for ApplicationReplaced {
             None => s.skip_field("asterisk_id")?,
         }
         s.end()
+    }
+}
+
+impl crate::events::fast::FastDecode for ApplicationReplaced {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        let mut f_application: Option<Option<crate::ids::ApplicationName>> = None;
+        let mut f_timestamp: Option<Option<crate::time::Timestamp>> = None;
+        let mut f_asterisk_id: Option<Option<String>> = None;
+        p.object(|p, key| match key {
+            "application" => crate::events::fast::field(&mut f_application, p),
+            "timestamp" => crate::events::fast::field(&mut f_timestamp, p),
+            "asterisk_id" => crate::events::fast::field(&mut f_asterisk_id, p),
+            _ => p.skip_value(),
+        })?;
+        Some(Self {
+            application: f_application.unwrap_or_default(),
+            timestamp: f_timestamp.unwrap_or_default(),
+            asterisk_id: f_asterisk_id.unwrap_or_default(),
+        })
     }
 }
 
@@ -663,6 +981,28 @@ impl serde::Serialize for BridgeCreated {
     }
 }
 
+impl crate::events::fast::FastDecode for BridgeCreated {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        let mut f_bridge: Option<crate::models::Bridge> = None;
+        let mut f_application: Option<Option<crate::ids::ApplicationName>> = None;
+        let mut f_timestamp: Option<Option<crate::time::Timestamp>> = None;
+        let mut f_asterisk_id: Option<Option<String>> = None;
+        p.object(|p, key| match key {
+            "bridge" => crate::events::fast::field(&mut f_bridge, p),
+            "application" => crate::events::fast::field(&mut f_application, p),
+            "timestamp" => crate::events::fast::field(&mut f_timestamp, p),
+            "asterisk_id" => crate::events::fast::field(&mut f_asterisk_id, p),
+            _ => p.skip_value(),
+        })?;
+        Some(Self {
+            bridge: f_bridge?,
+            application: f_application.unwrap_or_default(),
+            timestamp: f_timestamp.unwrap_or_default(),
+            asterisk_id: f_asterisk_id.unwrap_or_default(),
+        })
+    }
+}
+
 /// The `BridgeDestroyed` event (model `BridgeDestroyed` of `events.json`; `type` is `"BridgeDestroyed"`).
 ///
 /// Received as [`Event::BridgeDestroyed`](crate::Event::BridgeDestroyed).
@@ -709,6 +1049,28 @@ impl serde::Serialize for BridgeDestroyed {
             None => s.skip_field("asterisk_id")?,
         }
         s.end()
+    }
+}
+
+impl crate::events::fast::FastDecode for BridgeDestroyed {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        let mut f_bridge: Option<crate::models::Bridge> = None;
+        let mut f_application: Option<Option<crate::ids::ApplicationName>> = None;
+        let mut f_timestamp: Option<Option<crate::time::Timestamp>> = None;
+        let mut f_asterisk_id: Option<Option<String>> = None;
+        p.object(|p, key| match key {
+            "bridge" => crate::events::fast::field(&mut f_bridge, p),
+            "application" => crate::events::fast::field(&mut f_application, p),
+            "timestamp" => crate::events::fast::field(&mut f_timestamp, p),
+            "asterisk_id" => crate::events::fast::field(&mut f_asterisk_id, p),
+            _ => p.skip_value(),
+        })?;
+        Some(Self {
+            bridge: f_bridge?,
+            application: f_application.unwrap_or_default(),
+            timestamp: f_timestamp.unwrap_or_default(),
+            asterisk_id: f_asterisk_id.unwrap_or_default(),
+        })
     }
 }
 
@@ -761,6 +1123,31 @@ impl serde::Serialize for BridgeMerged {
             None => s.skip_field("asterisk_id")?,
         }
         s.end()
+    }
+}
+
+impl crate::events::fast::FastDecode for BridgeMerged {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        let mut f_bridge: Option<crate::models::Bridge> = None;
+        let mut f_bridge_from: Option<crate::models::Bridge> = None;
+        let mut f_application: Option<Option<crate::ids::ApplicationName>> = None;
+        let mut f_timestamp: Option<Option<crate::time::Timestamp>> = None;
+        let mut f_asterisk_id: Option<Option<String>> = None;
+        p.object(|p, key| match key {
+            "bridge" => crate::events::fast::field(&mut f_bridge, p),
+            "bridge_from" => crate::events::fast::field(&mut f_bridge_from, p),
+            "application" => crate::events::fast::field(&mut f_application, p),
+            "timestamp" => crate::events::fast::field(&mut f_timestamp, p),
+            "asterisk_id" => crate::events::fast::field(&mut f_asterisk_id, p),
+            _ => p.skip_value(),
+        })?;
+        Some(Self {
+            bridge: f_bridge?,
+            bridge_from: f_bridge_from?,
+            application: f_application.unwrap_or_default(),
+            timestamp: f_timestamp.unwrap_or_default(),
+            asterisk_id: f_asterisk_id.unwrap_or_default(),
+        })
     }
 }
 
@@ -818,6 +1205,31 @@ impl serde::Serialize for BridgeVideoSourceChanged {
             None => s.skip_field("asterisk_id")?,
         }
         s.end()
+    }
+}
+
+impl crate::events::fast::FastDecode for BridgeVideoSourceChanged {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        let mut f_bridge: Option<crate::models::Bridge> = None;
+        let mut f_old_video_source_id: Option<Option<crate::ids::ChannelId>> = None;
+        let mut f_application: Option<Option<crate::ids::ApplicationName>> = None;
+        let mut f_timestamp: Option<Option<crate::time::Timestamp>> = None;
+        let mut f_asterisk_id: Option<Option<String>> = None;
+        p.object(|p, key| match key {
+            "bridge" => crate::events::fast::field(&mut f_bridge, p),
+            "old_video_source_id" => crate::events::fast::field(&mut f_old_video_source_id, p),
+            "application" => crate::events::fast::field(&mut f_application, p),
+            "timestamp" => crate::events::fast::field(&mut f_timestamp, p),
+            "asterisk_id" => crate::events::fast::field(&mut f_asterisk_id, p),
+            _ => p.skip_value(),
+        })?;
+        Some(Self {
+            bridge: f_bridge?,
+            old_video_source_id: f_old_video_source_id.unwrap_or_default(),
+            application: f_application.unwrap_or_default(),
+            timestamp: f_timestamp.unwrap_or_default(),
+            asterisk_id: f_asterisk_id.unwrap_or_default(),
+        })
     }
 }
 
@@ -903,6 +1315,49 @@ impl serde::Serialize for BridgeBlindTransfer {
             None => s.skip_field("asterisk_id")?,
         }
         s.end()
+    }
+}
+
+impl crate::events::fast::FastDecode for BridgeBlindTransfer {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        let mut f_channel: Option<crate::models::Channel> = None;
+        let mut f_replace_channel: Option<Option<Box<crate::models::Channel>>> = None;
+        let mut f_transferee: Option<Option<Box<crate::models::Channel>>> = None;
+        let mut f_exten: Option<String> = None;
+        let mut f_context: Option<String> = None;
+        let mut f_result: Option<String> = None;
+        let mut f_is_external: Option<bool> = None;
+        let mut f_bridge: Option<Option<Box<crate::models::Bridge>>> = None;
+        let mut f_application: Option<Option<crate::ids::ApplicationName>> = None;
+        let mut f_timestamp: Option<Option<crate::time::Timestamp>> = None;
+        let mut f_asterisk_id: Option<Option<String>> = None;
+        p.object(|p, key| match key {
+            "channel" => crate::events::fast::field(&mut f_channel, p),
+            "replace_channel" => crate::events::fast::field(&mut f_replace_channel, p),
+            "transferee" => crate::events::fast::field(&mut f_transferee, p),
+            "exten" => crate::events::fast::field(&mut f_exten, p),
+            "context" => crate::events::fast::field(&mut f_context, p),
+            "result" => crate::events::fast::field(&mut f_result, p),
+            "is_external" => crate::events::fast::field(&mut f_is_external, p),
+            "bridge" => crate::events::fast::field(&mut f_bridge, p),
+            "application" => crate::events::fast::field(&mut f_application, p),
+            "timestamp" => crate::events::fast::field(&mut f_timestamp, p),
+            "asterisk_id" => crate::events::fast::field(&mut f_asterisk_id, p),
+            _ => p.skip_value(),
+        })?;
+        Some(Self {
+            channel: f_channel?,
+            replace_channel: f_replace_channel.unwrap_or_default(),
+            transferee: f_transferee.unwrap_or_default(),
+            exten: f_exten?,
+            context: f_context?,
+            result: f_result?,
+            is_external: f_is_external?,
+            bridge: f_bridge.unwrap_or_default(),
+            application: f_application.unwrap_or_default(),
+            timestamp: f_timestamp.unwrap_or_default(),
+            asterisk_id: f_asterisk_id.unwrap_or_default(),
+        })
     }
 }
 
@@ -1055,6 +1510,87 @@ impl serde::Serialize for BridgeAttendedTransfer {
     }
 }
 
+impl crate::events::fast::FastDecode for BridgeAttendedTransfer {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        let mut f_transferer_first_leg: Option<crate::models::Channel> = None;
+        let mut f_transferer_second_leg: Option<crate::models::Channel> = None;
+        let mut f_replace_channel: Option<Option<Box<crate::models::Channel>>> = None;
+        let mut f_transferee: Option<Option<Box<crate::models::Channel>>> = None;
+        let mut f_transfer_target: Option<Option<Box<crate::models::Channel>>> = None;
+        let mut f_result: Option<String> = None;
+        let mut f_is_external: Option<bool> = None;
+        let mut f_transferer_first_leg_bridge: Option<Option<Box<crate::models::Bridge>>> = None;
+        let mut f_transferer_second_leg_bridge: Option<Option<Box<crate::models::Bridge>>> = None;
+        let mut f_destination_type: Option<String> = None;
+        let mut f_destination_bridge: Option<Option<crate::ids::BridgeId>> = None;
+        let mut f_destination_application: Option<Option<crate::ids::ApplicationName>> = None;
+        let mut f_destination_link_first_leg: Option<Option<Box<crate::models::Channel>>> = None;
+        let mut f_destination_link_second_leg: Option<Option<Box<crate::models::Channel>>> = None;
+        let mut f_destination_threeway_channel: Option<Option<Box<crate::models::Channel>>> = None;
+        let mut f_destination_threeway_bridge: Option<Option<Box<crate::models::Bridge>>> = None;
+        let mut f_application: Option<Option<crate::ids::ApplicationName>> = None;
+        let mut f_timestamp: Option<Option<crate::time::Timestamp>> = None;
+        let mut f_asterisk_id: Option<Option<String>> = None;
+        p.object(|p, key| match key {
+            "transferer_first_leg" => crate::events::fast::field(&mut f_transferer_first_leg, p),
+            "transferer_second_leg" => crate::events::fast::field(&mut f_transferer_second_leg, p),
+            "replace_channel" => crate::events::fast::field(&mut f_replace_channel, p),
+            "transferee" => crate::events::fast::field(&mut f_transferee, p),
+            "transfer_target" => crate::events::fast::field(&mut f_transfer_target, p),
+            "result" => crate::events::fast::field(&mut f_result, p),
+            "is_external" => crate::events::fast::field(&mut f_is_external, p),
+            "transferer_first_leg_bridge" => {
+                crate::events::fast::field(&mut f_transferer_first_leg_bridge, p)
+            }
+            "transferer_second_leg_bridge" => {
+                crate::events::fast::field(&mut f_transferer_second_leg_bridge, p)
+            }
+            "destination_type" => crate::events::fast::field(&mut f_destination_type, p),
+            "destination_bridge" => crate::events::fast::field(&mut f_destination_bridge, p),
+            "destination_application" => {
+                crate::events::fast::field(&mut f_destination_application, p)
+            }
+            "destination_link_first_leg" => {
+                crate::events::fast::field(&mut f_destination_link_first_leg, p)
+            }
+            "destination_link_second_leg" => {
+                crate::events::fast::field(&mut f_destination_link_second_leg, p)
+            }
+            "destination_threeway_channel" => {
+                crate::events::fast::field(&mut f_destination_threeway_channel, p)
+            }
+            "destination_threeway_bridge" => {
+                crate::events::fast::field(&mut f_destination_threeway_bridge, p)
+            }
+            "application" => crate::events::fast::field(&mut f_application, p),
+            "timestamp" => crate::events::fast::field(&mut f_timestamp, p),
+            "asterisk_id" => crate::events::fast::field(&mut f_asterisk_id, p),
+            _ => p.skip_value(),
+        })?;
+        Some(Self {
+            transferer_first_leg: f_transferer_first_leg?,
+            transferer_second_leg: f_transferer_second_leg?,
+            replace_channel: f_replace_channel.unwrap_or_default(),
+            transferee: f_transferee.unwrap_or_default(),
+            transfer_target: f_transfer_target.unwrap_or_default(),
+            result: f_result?,
+            is_external: f_is_external?,
+            transferer_first_leg_bridge: f_transferer_first_leg_bridge.unwrap_or_default(),
+            transferer_second_leg_bridge: f_transferer_second_leg_bridge.unwrap_or_default(),
+            destination_type: f_destination_type?,
+            destination_bridge: f_destination_bridge.unwrap_or_default(),
+            destination_application: f_destination_application.unwrap_or_default(),
+            destination_link_first_leg: f_destination_link_first_leg.unwrap_or_default(),
+            destination_link_second_leg: f_destination_link_second_leg.unwrap_or_default(),
+            destination_threeway_channel: f_destination_threeway_channel.unwrap_or_default(),
+            destination_threeway_bridge: f_destination_threeway_bridge.unwrap_or_default(),
+            application: f_application.unwrap_or_default(),
+            timestamp: f_timestamp.unwrap_or_default(),
+            asterisk_id: f_asterisk_id.unwrap_or_default(),
+        })
+    }
+}
+
 /// The `ChannelCreated` event (model `ChannelCreated` of `events.json`; `type` is `"ChannelCreated"`).
 ///
 /// Received as [`Event::ChannelCreated`](crate::Event::ChannelCreated).
@@ -1101,6 +1637,28 @@ impl serde::Serialize for ChannelCreated {
             None => s.skip_field("asterisk_id")?,
         }
         s.end()
+    }
+}
+
+impl crate::events::fast::FastDecode for ChannelCreated {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        let mut f_channel: Option<crate::models::Channel> = None;
+        let mut f_application: Option<Option<crate::ids::ApplicationName>> = None;
+        let mut f_timestamp: Option<Option<crate::time::Timestamp>> = None;
+        let mut f_asterisk_id: Option<Option<String>> = None;
+        p.object(|p, key| match key {
+            "channel" => crate::events::fast::field(&mut f_channel, p),
+            "application" => crate::events::fast::field(&mut f_application, p),
+            "timestamp" => crate::events::fast::field(&mut f_timestamp, p),
+            "asterisk_id" => crate::events::fast::field(&mut f_asterisk_id, p),
+            _ => p.skip_value(),
+        })?;
+        Some(Self {
+            channel: f_channel?,
+            application: f_application.unwrap_or_default(),
+            timestamp: f_timestamp.unwrap_or_default(),
+            asterisk_id: f_asterisk_id.unwrap_or_default(),
+        })
     }
 }
 
@@ -1167,6 +1725,37 @@ impl serde::Serialize for ChannelDestroyed {
     }
 }
 
+impl crate::events::fast::FastDecode for ChannelDestroyed {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        let mut f_cause: Option<i64> = None;
+        let mut f_cause_txt: Option<String> = None;
+        let mut f_tech_cause: Option<Option<i64>> = None;
+        let mut f_channel: Option<crate::models::Channel> = None;
+        let mut f_application: Option<Option<crate::ids::ApplicationName>> = None;
+        let mut f_timestamp: Option<Option<crate::time::Timestamp>> = None;
+        let mut f_asterisk_id: Option<Option<String>> = None;
+        p.object(|p, key| match key {
+            "cause" => crate::events::fast::field(&mut f_cause, p),
+            "cause_txt" => crate::events::fast::field(&mut f_cause_txt, p),
+            "tech_cause" => crate::events::fast::field(&mut f_tech_cause, p),
+            "channel" => crate::events::fast::field(&mut f_channel, p),
+            "application" => crate::events::fast::field(&mut f_application, p),
+            "timestamp" => crate::events::fast::field(&mut f_timestamp, p),
+            "asterisk_id" => crate::events::fast::field(&mut f_asterisk_id, p),
+            _ => p.skip_value(),
+        })?;
+        Some(Self {
+            cause: f_cause?,
+            cause_txt: f_cause_txt?,
+            tech_cause: f_tech_cause.unwrap_or_default(),
+            channel: f_channel?,
+            application: f_application.unwrap_or_default(),
+            timestamp: f_timestamp.unwrap_or_default(),
+            asterisk_id: f_asterisk_id.unwrap_or_default(),
+        })
+    }
+}
+
 /// The `ChannelEnteredBridge` event (model `ChannelEnteredBridge` of `events.json`; `type` is `"ChannelEnteredBridge"`).
 ///
 /// Received as [`Event::ChannelEnteredBridge`](crate::Event::ChannelEnteredBridge).
@@ -1224,6 +1813,31 @@ impl serde::Serialize for ChannelEnteredBridge {
     }
 }
 
+impl crate::events::fast::FastDecode for ChannelEnteredBridge {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        let mut f_bridge: Option<crate::models::Bridge> = None;
+        let mut f_channel: Option<Option<Box<crate::models::Channel>>> = None;
+        let mut f_application: Option<Option<crate::ids::ApplicationName>> = None;
+        let mut f_timestamp: Option<Option<crate::time::Timestamp>> = None;
+        let mut f_asterisk_id: Option<Option<String>> = None;
+        p.object(|p, key| match key {
+            "bridge" => crate::events::fast::field(&mut f_bridge, p),
+            "channel" => crate::events::fast::field(&mut f_channel, p),
+            "application" => crate::events::fast::field(&mut f_application, p),
+            "timestamp" => crate::events::fast::field(&mut f_timestamp, p),
+            "asterisk_id" => crate::events::fast::field(&mut f_asterisk_id, p),
+            _ => p.skip_value(),
+        })?;
+        Some(Self {
+            bridge: f_bridge?,
+            channel: f_channel.unwrap_or_default(),
+            application: f_application.unwrap_or_default(),
+            timestamp: f_timestamp.unwrap_or_default(),
+            asterisk_id: f_asterisk_id.unwrap_or_default(),
+        })
+    }
+}
+
 /// The `ChannelLeftBridge` event (model `ChannelLeftBridge` of `events.json`; `type` is `"ChannelLeftBridge"`).
 ///
 /// Received as [`Event::ChannelLeftBridge`](crate::Event::ChannelLeftBridge).
@@ -1276,6 +1890,31 @@ impl serde::Serialize for ChannelLeftBridge {
     }
 }
 
+impl crate::events::fast::FastDecode for ChannelLeftBridge {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        let mut f_bridge: Option<crate::models::Bridge> = None;
+        let mut f_channel: Option<crate::models::Channel> = None;
+        let mut f_application: Option<Option<crate::ids::ApplicationName>> = None;
+        let mut f_timestamp: Option<Option<crate::time::Timestamp>> = None;
+        let mut f_asterisk_id: Option<Option<String>> = None;
+        p.object(|p, key| match key {
+            "bridge" => crate::events::fast::field(&mut f_bridge, p),
+            "channel" => crate::events::fast::field(&mut f_channel, p),
+            "application" => crate::events::fast::field(&mut f_application, p),
+            "timestamp" => crate::events::fast::field(&mut f_timestamp, p),
+            "asterisk_id" => crate::events::fast::field(&mut f_asterisk_id, p),
+            _ => p.skip_value(),
+        })?;
+        Some(Self {
+            bridge: f_bridge?,
+            channel: f_channel?,
+            application: f_application.unwrap_or_default(),
+            timestamp: f_timestamp.unwrap_or_default(),
+            asterisk_id: f_asterisk_id.unwrap_or_default(),
+        })
+    }
+}
+
 /// The `ChannelStateChange` event (model `ChannelStateChange` of `events.json`; `type` is `"ChannelStateChange"`).
 ///
 /// Received as [`Event::ChannelStateChange`](crate::Event::ChannelStateChange).
@@ -1322,6 +1961,28 @@ impl serde::Serialize for ChannelStateChange {
             None => s.skip_field("asterisk_id")?,
         }
         s.end()
+    }
+}
+
+impl crate::events::fast::FastDecode for ChannelStateChange {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        let mut f_channel: Option<crate::models::Channel> = None;
+        let mut f_application: Option<Option<crate::ids::ApplicationName>> = None;
+        let mut f_timestamp: Option<Option<crate::time::Timestamp>> = None;
+        let mut f_asterisk_id: Option<Option<String>> = None;
+        p.object(|p, key| match key {
+            "channel" => crate::events::fast::field(&mut f_channel, p),
+            "application" => crate::events::fast::field(&mut f_application, p),
+            "timestamp" => crate::events::fast::field(&mut f_timestamp, p),
+            "asterisk_id" => crate::events::fast::field(&mut f_asterisk_id, p),
+            _ => p.skip_value(),
+        })?;
+        Some(Self {
+            channel: f_channel?,
+            application: f_application.unwrap_or_default(),
+            timestamp: f_timestamp.unwrap_or_default(),
+            asterisk_id: f_asterisk_id.unwrap_or_default(),
+        })
     }
 }
 
@@ -1380,6 +2041,34 @@ impl serde::Serialize for ChannelDtmfReceived {
     }
 }
 
+impl crate::events::fast::FastDecode for ChannelDtmfReceived {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        let mut f_digit: Option<String> = None;
+        let mut f_duration_ms: Option<i64> = None;
+        let mut f_channel: Option<crate::models::Channel> = None;
+        let mut f_application: Option<Option<crate::ids::ApplicationName>> = None;
+        let mut f_timestamp: Option<Option<crate::time::Timestamp>> = None;
+        let mut f_asterisk_id: Option<Option<String>> = None;
+        p.object(|p, key| match key {
+            "digit" => crate::events::fast::field(&mut f_digit, p),
+            "duration_ms" => crate::events::fast::field(&mut f_duration_ms, p),
+            "channel" => crate::events::fast::field(&mut f_channel, p),
+            "application" => crate::events::fast::field(&mut f_application, p),
+            "timestamp" => crate::events::fast::field(&mut f_timestamp, p),
+            "asterisk_id" => crate::events::fast::field(&mut f_asterisk_id, p),
+            _ => p.skip_value(),
+        })?;
+        Some(Self {
+            digit: f_digit?,
+            duration_ms: f_duration_ms?,
+            channel: f_channel?,
+            application: f_application.unwrap_or_default(),
+            timestamp: f_timestamp.unwrap_or_default(),
+            asterisk_id: f_asterisk_id.unwrap_or_default(),
+        })
+    }
+}
+
 /// The `ChannelDialplan` event (model `ChannelDialplan` of `events.json`; `type` is `"ChannelDialplan"`).
 ///
 /// Received as [`Event::ChannelDialplan`](crate::Event::ChannelDialplan).
@@ -1435,6 +2124,34 @@ impl serde::Serialize for ChannelDialplan {
     }
 }
 
+impl crate::events::fast::FastDecode for ChannelDialplan {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        let mut f_channel: Option<crate::models::Channel> = None;
+        let mut f_dialplan_app: Option<String> = None;
+        let mut f_dialplan_app_data: Option<String> = None;
+        let mut f_application: Option<Option<crate::ids::ApplicationName>> = None;
+        let mut f_timestamp: Option<Option<crate::time::Timestamp>> = None;
+        let mut f_asterisk_id: Option<Option<String>> = None;
+        p.object(|p, key| match key {
+            "channel" => crate::events::fast::field(&mut f_channel, p),
+            "dialplan_app" => crate::events::fast::field(&mut f_dialplan_app, p),
+            "dialplan_app_data" => crate::events::fast::field(&mut f_dialplan_app_data, p),
+            "application" => crate::events::fast::field(&mut f_application, p),
+            "timestamp" => crate::events::fast::field(&mut f_timestamp, p),
+            "asterisk_id" => crate::events::fast::field(&mut f_asterisk_id, p),
+            _ => p.skip_value(),
+        })?;
+        Some(Self {
+            channel: f_channel?,
+            dialplan_app: f_dialplan_app?,
+            dialplan_app_data: f_dialplan_app_data?,
+            application: f_application.unwrap_or_default(),
+            timestamp: f_timestamp.unwrap_or_default(),
+            asterisk_id: f_asterisk_id.unwrap_or_default(),
+        })
+    }
+}
+
 /// The `ChannelCallerId` event (model `ChannelCallerId` of `events.json`; `type` is `"ChannelCallerId"`).
 ///
 /// Received as [`Event::ChannelCallerId`](crate::Event::ChannelCallerId).
@@ -1487,6 +2204,36 @@ impl serde::Serialize for ChannelCallerId {
             None => s.skip_field("asterisk_id")?,
         }
         s.end()
+    }
+}
+
+impl crate::events::fast::FastDecode for ChannelCallerId {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        let mut f_caller_presentation: Option<i64> = None;
+        let mut f_caller_presentation_txt: Option<String> = None;
+        let mut f_channel: Option<crate::models::Channel> = None;
+        let mut f_application: Option<Option<crate::ids::ApplicationName>> = None;
+        let mut f_timestamp: Option<Option<crate::time::Timestamp>> = None;
+        let mut f_asterisk_id: Option<Option<String>> = None;
+        p.object(|p, key| match key {
+            "caller_presentation" => crate::events::fast::field(&mut f_caller_presentation, p),
+            "caller_presentation_txt" => {
+                crate::events::fast::field(&mut f_caller_presentation_txt, p)
+            }
+            "channel" => crate::events::fast::field(&mut f_channel, p),
+            "application" => crate::events::fast::field(&mut f_application, p),
+            "timestamp" => crate::events::fast::field(&mut f_timestamp, p),
+            "asterisk_id" => crate::events::fast::field(&mut f_asterisk_id, p),
+            _ => p.skip_value(),
+        })?;
+        Some(Self {
+            caller_presentation: f_caller_presentation?,
+            caller_presentation_txt: f_caller_presentation_txt?,
+            channel: f_channel?,
+            application: f_application.unwrap_or_default(),
+            timestamp: f_timestamp.unwrap_or_default(),
+            asterisk_id: f_asterisk_id.unwrap_or_default(),
+        })
     }
 }
 
@@ -1566,6 +2313,40 @@ impl serde::Serialize for ChannelUserevent {
     }
 }
 
+impl crate::events::fast::FastDecode for ChannelUserevent {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        let mut f_eventname: Option<String> = None;
+        let mut f_channel: Option<Option<Box<crate::models::Channel>>> = None;
+        let mut f_bridge: Option<Option<Box<crate::models::Bridge>>> = None;
+        let mut f_endpoint: Option<Option<crate::models::Endpoint>> = None;
+        let mut f_userevent: Option<serde_json::Value> = None;
+        let mut f_application: Option<Option<crate::ids::ApplicationName>> = None;
+        let mut f_timestamp: Option<Option<crate::time::Timestamp>> = None;
+        let mut f_asterisk_id: Option<Option<String>> = None;
+        p.object(|p, key| match key {
+            "eventname" => crate::events::fast::field(&mut f_eventname, p),
+            "channel" => crate::events::fast::field(&mut f_channel, p),
+            "bridge" => crate::events::fast::field(&mut f_bridge, p),
+            "endpoint" => crate::events::fast::field(&mut f_endpoint, p),
+            "userevent" => crate::events::fast::field(&mut f_userevent, p),
+            "application" => crate::events::fast::field(&mut f_application, p),
+            "timestamp" => crate::events::fast::field(&mut f_timestamp, p),
+            "asterisk_id" => crate::events::fast::field(&mut f_asterisk_id, p),
+            _ => p.skip_value(),
+        })?;
+        Some(Self {
+            eventname: f_eventname?,
+            channel: f_channel.unwrap_or_default(),
+            bridge: f_bridge.unwrap_or_default(),
+            endpoint: f_endpoint.unwrap_or_default(),
+            userevent: f_userevent?,
+            application: f_application.unwrap_or_default(),
+            timestamp: f_timestamp.unwrap_or_default(),
+            asterisk_id: f_asterisk_id.unwrap_or_default(),
+        })
+    }
+}
+
 /// The `ChannelHangupRequest` event (model `ChannelHangupRequest` of `events.json`; `type` is `"ChannelHangupRequest"`).
 ///
 /// Received as [`Event::ChannelHangupRequest`](crate::Event::ChannelHangupRequest).
@@ -1639,6 +2420,37 @@ impl serde::Serialize for ChannelHangupRequest {
     }
 }
 
+impl crate::events::fast::FastDecode for ChannelHangupRequest {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        let mut f_cause: Option<Option<i64>> = None;
+        let mut f_tech_cause: Option<Option<i64>> = None;
+        let mut f_soft: Option<Option<bool>> = None;
+        let mut f_channel: Option<crate::models::Channel> = None;
+        let mut f_application: Option<Option<crate::ids::ApplicationName>> = None;
+        let mut f_timestamp: Option<Option<crate::time::Timestamp>> = None;
+        let mut f_asterisk_id: Option<Option<String>> = None;
+        p.object(|p, key| match key {
+            "cause" => crate::events::fast::field(&mut f_cause, p),
+            "tech_cause" => crate::events::fast::field(&mut f_tech_cause, p),
+            "soft" => crate::events::fast::field(&mut f_soft, p),
+            "channel" => crate::events::fast::field(&mut f_channel, p),
+            "application" => crate::events::fast::field(&mut f_application, p),
+            "timestamp" => crate::events::fast::field(&mut f_timestamp, p),
+            "asterisk_id" => crate::events::fast::field(&mut f_asterisk_id, p),
+            _ => p.skip_value(),
+        })?;
+        Some(Self {
+            cause: f_cause.unwrap_or_default(),
+            tech_cause: f_tech_cause.unwrap_or_default(),
+            soft: f_soft.unwrap_or_default(),
+            channel: f_channel?,
+            application: f_application.unwrap_or_default(),
+            timestamp: f_timestamp.unwrap_or_default(),
+            asterisk_id: f_asterisk_id.unwrap_or_default(),
+        })
+    }
+}
+
 /// The `ChannelVarset` event (model `ChannelVarset` of `events.json`; `type` is `"ChannelVarset"`).
 ///
 /// Received as [`Event::ChannelVarset`](crate::Event::ChannelVarset).
@@ -1699,6 +2511,34 @@ impl serde::Serialize for ChannelVarset {
     }
 }
 
+impl crate::events::fast::FastDecode for ChannelVarset {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        let mut f_variable: Option<String> = None;
+        let mut f_value: Option<String> = None;
+        let mut f_channel: Option<Option<Box<crate::models::Channel>>> = None;
+        let mut f_application: Option<Option<crate::ids::ApplicationName>> = None;
+        let mut f_timestamp: Option<Option<crate::time::Timestamp>> = None;
+        let mut f_asterisk_id: Option<Option<String>> = None;
+        p.object(|p, key| match key {
+            "variable" => crate::events::fast::field(&mut f_variable, p),
+            "value" => crate::events::fast::field(&mut f_value, p),
+            "channel" => crate::events::fast::field(&mut f_channel, p),
+            "application" => crate::events::fast::field(&mut f_application, p),
+            "timestamp" => crate::events::fast::field(&mut f_timestamp, p),
+            "asterisk_id" => crate::events::fast::field(&mut f_asterisk_id, p),
+            _ => p.skip_value(),
+        })?;
+        Some(Self {
+            variable: f_variable?,
+            value: f_value?,
+            channel: f_channel.unwrap_or_default(),
+            application: f_application.unwrap_or_default(),
+            timestamp: f_timestamp.unwrap_or_default(),
+            asterisk_id: f_asterisk_id.unwrap_or_default(),
+        })
+    }
+}
+
 /// The `ChannelHold` event (model `ChannelHold` of `events.json`; `type` is `"ChannelHold"`).
 ///
 /// Received as [`Event::ChannelHold`](crate::Event::ChannelHold).
@@ -1756,6 +2596,31 @@ impl serde::Serialize for ChannelHold {
     }
 }
 
+impl crate::events::fast::FastDecode for ChannelHold {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        let mut f_channel: Option<crate::models::Channel> = None;
+        let mut f_musicclass: Option<Option<String>> = None;
+        let mut f_application: Option<Option<crate::ids::ApplicationName>> = None;
+        let mut f_timestamp: Option<Option<crate::time::Timestamp>> = None;
+        let mut f_asterisk_id: Option<Option<String>> = None;
+        p.object(|p, key| match key {
+            "channel" => crate::events::fast::field(&mut f_channel, p),
+            "musicclass" => crate::events::fast::field(&mut f_musicclass, p),
+            "application" => crate::events::fast::field(&mut f_application, p),
+            "timestamp" => crate::events::fast::field(&mut f_timestamp, p),
+            "asterisk_id" => crate::events::fast::field(&mut f_asterisk_id, p),
+            _ => p.skip_value(),
+        })?;
+        Some(Self {
+            channel: f_channel?,
+            musicclass: f_musicclass.unwrap_or_default(),
+            application: f_application.unwrap_or_default(),
+            timestamp: f_timestamp.unwrap_or_default(),
+            asterisk_id: f_asterisk_id.unwrap_or_default(),
+        })
+    }
+}
+
 /// The `ChannelUnhold` event (model `ChannelUnhold` of `events.json`; `type` is `"ChannelUnhold"`).
 ///
 /// Received as [`Event::ChannelUnhold`](crate::Event::ChannelUnhold).
@@ -1802,6 +2667,28 @@ impl serde::Serialize for ChannelUnhold {
             None => s.skip_field("asterisk_id")?,
         }
         s.end()
+    }
+}
+
+impl crate::events::fast::FastDecode for ChannelUnhold {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        let mut f_channel: Option<crate::models::Channel> = None;
+        let mut f_application: Option<Option<crate::ids::ApplicationName>> = None;
+        let mut f_timestamp: Option<Option<crate::time::Timestamp>> = None;
+        let mut f_asterisk_id: Option<Option<String>> = None;
+        p.object(|p, key| match key {
+            "channel" => crate::events::fast::field(&mut f_channel, p),
+            "application" => crate::events::fast::field(&mut f_application, p),
+            "timestamp" => crate::events::fast::field(&mut f_timestamp, p),
+            "asterisk_id" => crate::events::fast::field(&mut f_asterisk_id, p),
+            _ => p.skip_value(),
+        })?;
+        Some(Self {
+            channel: f_channel?,
+            application: f_application.unwrap_or_default(),
+            timestamp: f_timestamp.unwrap_or_default(),
+            asterisk_id: f_asterisk_id.unwrap_or_default(),
+        })
     }
 }
 
@@ -1854,6 +2741,28 @@ impl serde::Serialize for ChannelToneDetected {
     }
 }
 
+impl crate::events::fast::FastDecode for ChannelToneDetected {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        let mut f_channel: Option<crate::models::Channel> = None;
+        let mut f_application: Option<Option<crate::ids::ApplicationName>> = None;
+        let mut f_timestamp: Option<Option<crate::time::Timestamp>> = None;
+        let mut f_asterisk_id: Option<Option<String>> = None;
+        p.object(|p, key| match key {
+            "channel" => crate::events::fast::field(&mut f_channel, p),
+            "application" => crate::events::fast::field(&mut f_application, p),
+            "timestamp" => crate::events::fast::field(&mut f_timestamp, p),
+            "asterisk_id" => crate::events::fast::field(&mut f_asterisk_id, p),
+            _ => p.skip_value(),
+        })?;
+        Some(Self {
+            channel: f_channel?,
+            application: f_application.unwrap_or_default(),
+            timestamp: f_timestamp.unwrap_or_default(),
+            asterisk_id: f_asterisk_id.unwrap_or_default(),
+        })
+    }
+}
+
 /// The `ChannelTalkingStarted` event (model `ChannelTalkingStarted` of `events.json`; `type` is `"ChannelTalkingStarted"`).
 ///
 /// Received as [`Event::ChannelTalkingStarted`](crate::Event::ChannelTalkingStarted).
@@ -1900,6 +2809,28 @@ impl serde::Serialize for ChannelTalkingStarted {
             None => s.skip_field("asterisk_id")?,
         }
         s.end()
+    }
+}
+
+impl crate::events::fast::FastDecode for ChannelTalkingStarted {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        let mut f_channel: Option<crate::models::Channel> = None;
+        let mut f_application: Option<Option<crate::ids::ApplicationName>> = None;
+        let mut f_timestamp: Option<Option<crate::time::Timestamp>> = None;
+        let mut f_asterisk_id: Option<Option<String>> = None;
+        p.object(|p, key| match key {
+            "channel" => crate::events::fast::field(&mut f_channel, p),
+            "application" => crate::events::fast::field(&mut f_application, p),
+            "timestamp" => crate::events::fast::field(&mut f_timestamp, p),
+            "asterisk_id" => crate::events::fast::field(&mut f_asterisk_id, p),
+            _ => p.skip_value(),
+        })?;
+        Some(Self {
+            channel: f_channel?,
+            application: f_application.unwrap_or_default(),
+            timestamp: f_timestamp.unwrap_or_default(),
+            asterisk_id: f_asterisk_id.unwrap_or_default(),
+        })
     }
 }
 
@@ -1955,6 +2886,31 @@ impl serde::Serialize for ChannelTalkingFinished {
     }
 }
 
+impl crate::events::fast::FastDecode for ChannelTalkingFinished {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        let mut f_channel: Option<crate::models::Channel> = None;
+        let mut f_duration: Option<i64> = None;
+        let mut f_application: Option<Option<crate::ids::ApplicationName>> = None;
+        let mut f_timestamp: Option<Option<crate::time::Timestamp>> = None;
+        let mut f_asterisk_id: Option<Option<String>> = None;
+        p.object(|p, key| match key {
+            "channel" => crate::events::fast::field(&mut f_channel, p),
+            "duration" => crate::events::fast::field(&mut f_duration, p),
+            "application" => crate::events::fast::field(&mut f_application, p),
+            "timestamp" => crate::events::fast::field(&mut f_timestamp, p),
+            "asterisk_id" => crate::events::fast::field(&mut f_asterisk_id, p),
+            _ => p.skip_value(),
+        })?;
+        Some(Self {
+            channel: f_channel?,
+            duration: f_duration?,
+            application: f_application.unwrap_or_default(),
+            timestamp: f_timestamp.unwrap_or_default(),
+            asterisk_id: f_asterisk_id.unwrap_or_default(),
+        })
+    }
+}
+
 /// The `ContactStatusChange` event (model `ContactStatusChange` of `events.json`; `type` is `"ContactStatusChange"`).
 ///
 /// Received as [`Event::ContactStatusChange`](crate::Event::ContactStatusChange).
@@ -2004,6 +2960,31 @@ impl serde::Serialize for ContactStatusChange {
             None => s.skip_field("asterisk_id")?,
         }
         s.end()
+    }
+}
+
+impl crate::events::fast::FastDecode for ContactStatusChange {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        let mut f_endpoint: Option<crate::models::Endpoint> = None;
+        let mut f_contact_info: Option<crate::models::ContactInfo> = None;
+        let mut f_application: Option<Option<crate::ids::ApplicationName>> = None;
+        let mut f_timestamp: Option<Option<crate::time::Timestamp>> = None;
+        let mut f_asterisk_id: Option<Option<String>> = None;
+        p.object(|p, key| match key {
+            "endpoint" => crate::events::fast::field(&mut f_endpoint, p),
+            "contact_info" => crate::events::fast::field(&mut f_contact_info, p),
+            "application" => crate::events::fast::field(&mut f_application, p),
+            "timestamp" => crate::events::fast::field(&mut f_timestamp, p),
+            "asterisk_id" => crate::events::fast::field(&mut f_asterisk_id, p),
+            _ => p.skip_value(),
+        })?;
+        Some(Self {
+            endpoint: f_endpoint?,
+            contact_info: f_contact_info?,
+            application: f_application.unwrap_or_default(),
+            timestamp: f_timestamp.unwrap_or_default(),
+            asterisk_id: f_asterisk_id.unwrap_or_default(),
+        })
     }
 }
 
@@ -2059,6 +3040,31 @@ impl serde::Serialize for PeerStatusChange {
     }
 }
 
+impl crate::events::fast::FastDecode for PeerStatusChange {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        let mut f_endpoint: Option<crate::models::Endpoint> = None;
+        let mut f_peer: Option<crate::models::Peer> = None;
+        let mut f_application: Option<Option<crate::ids::ApplicationName>> = None;
+        let mut f_timestamp: Option<Option<crate::time::Timestamp>> = None;
+        let mut f_asterisk_id: Option<Option<String>> = None;
+        p.object(|p, key| match key {
+            "endpoint" => crate::events::fast::field(&mut f_endpoint, p),
+            "peer" => crate::events::fast::field(&mut f_peer, p),
+            "application" => crate::events::fast::field(&mut f_application, p),
+            "timestamp" => crate::events::fast::field(&mut f_timestamp, p),
+            "asterisk_id" => crate::events::fast::field(&mut f_asterisk_id, p),
+            _ => p.skip_value(),
+        })?;
+        Some(Self {
+            endpoint: f_endpoint?,
+            peer: f_peer?,
+            application: f_application.unwrap_or_default(),
+            timestamp: f_timestamp.unwrap_or_default(),
+            asterisk_id: f_asterisk_id.unwrap_or_default(),
+        })
+    }
+}
+
 /// The `EndpointStateChange` event (model `EndpointStateChange` of `events.json`; `type` is `"EndpointStateChange"`).
 ///
 /// Received as [`Event::EndpointStateChange`](crate::Event::EndpointStateChange).
@@ -2105,6 +3111,28 @@ impl serde::Serialize for EndpointStateChange {
             None => s.skip_field("asterisk_id")?,
         }
         s.end()
+    }
+}
+
+impl crate::events::fast::FastDecode for EndpointStateChange {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        let mut f_endpoint: Option<crate::models::Endpoint> = None;
+        let mut f_application: Option<Option<crate::ids::ApplicationName>> = None;
+        let mut f_timestamp: Option<Option<crate::time::Timestamp>> = None;
+        let mut f_asterisk_id: Option<Option<String>> = None;
+        p.object(|p, key| match key {
+            "endpoint" => crate::events::fast::field(&mut f_endpoint, p),
+            "application" => crate::events::fast::field(&mut f_application, p),
+            "timestamp" => crate::events::fast::field(&mut f_timestamp, p),
+            "asterisk_id" => crate::events::fast::field(&mut f_asterisk_id, p),
+            _ => p.skip_value(),
+        })?;
+        Some(Self {
+            endpoint: f_endpoint?,
+            application: f_application.unwrap_or_default(),
+            timestamp: f_timestamp.unwrap_or_default(),
+            asterisk_id: f_asterisk_id.unwrap_or_default(),
+        })
     }
 }
 
@@ -2192,6 +3220,43 @@ impl serde::Serialize for Dial {
     }
 }
 
+impl crate::events::fast::FastDecode for Dial {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        let mut f_caller: Option<Option<Box<crate::models::Channel>>> = None;
+        let mut f_peer: Option<crate::models::Channel> = None;
+        let mut f_forward: Option<Option<String>> = None;
+        let mut f_forwarded: Option<Option<Box<crate::models::Channel>>> = None;
+        let mut f_dialstring: Option<Option<String>> = None;
+        let mut f_dialstatus: Option<String> = None;
+        let mut f_application: Option<Option<crate::ids::ApplicationName>> = None;
+        let mut f_timestamp: Option<Option<crate::time::Timestamp>> = None;
+        let mut f_asterisk_id: Option<Option<String>> = None;
+        p.object(|p, key| match key {
+            "caller" => crate::events::fast::field(&mut f_caller, p),
+            "peer" => crate::events::fast::field(&mut f_peer, p),
+            "forward" => crate::events::fast::field(&mut f_forward, p),
+            "forwarded" => crate::events::fast::field(&mut f_forwarded, p),
+            "dialstring" => crate::events::fast::field(&mut f_dialstring, p),
+            "dialstatus" => crate::events::fast::field(&mut f_dialstatus, p),
+            "application" => crate::events::fast::field(&mut f_application, p),
+            "timestamp" => crate::events::fast::field(&mut f_timestamp, p),
+            "asterisk_id" => crate::events::fast::field(&mut f_asterisk_id, p),
+            _ => p.skip_value(),
+        })?;
+        Some(Self {
+            caller: f_caller.unwrap_or_default(),
+            peer: f_peer?,
+            forward: f_forward.unwrap_or_default(),
+            forwarded: f_forwarded.unwrap_or_default(),
+            dialstring: f_dialstring.unwrap_or_default(),
+            dialstatus: f_dialstatus?,
+            application: f_application.unwrap_or_default(),
+            timestamp: f_timestamp.unwrap_or_default(),
+            asterisk_id: f_asterisk_id.unwrap_or_default(),
+        })
+    }
+}
+
 /// The `StasisEnd` event (model `StasisEnd` of `events.json`; `type` is `"StasisEnd"`).
 ///
 /// Received as [`Event::StasisEnd`](crate::Event::StasisEnd).
@@ -2238,6 +3303,28 @@ impl serde::Serialize for StasisEnd {
             None => s.skip_field("asterisk_id")?,
         }
         s.end()
+    }
+}
+
+impl crate::events::fast::FastDecode for StasisEnd {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        let mut f_channel: Option<crate::models::Channel> = None;
+        let mut f_application: Option<Option<crate::ids::ApplicationName>> = None;
+        let mut f_timestamp: Option<Option<crate::time::Timestamp>> = None;
+        let mut f_asterisk_id: Option<Option<String>> = None;
+        p.object(|p, key| match key {
+            "channel" => crate::events::fast::field(&mut f_channel, p),
+            "application" => crate::events::fast::field(&mut f_application, p),
+            "timestamp" => crate::events::fast::field(&mut f_timestamp, p),
+            "asterisk_id" => crate::events::fast::field(&mut f_asterisk_id, p),
+            _ => p.skip_value(),
+        })?;
+        Some(Self {
+            channel: f_channel?,
+            application: f_application.unwrap_or_default(),
+            timestamp: f_timestamp.unwrap_or_default(),
+            asterisk_id: f_asterisk_id.unwrap_or_default(),
+        })
     }
 }
 
@@ -2302,6 +3389,34 @@ impl serde::Serialize for StasisStart {
     }
 }
 
+impl crate::events::fast::FastDecode for StasisStart {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        let mut f_args: Option<Vec<String>> = None;
+        let mut f_channel: Option<crate::models::Channel> = None;
+        let mut f_replace_channel: Option<Option<Box<crate::models::Channel>>> = None;
+        let mut f_application: Option<Option<crate::ids::ApplicationName>> = None;
+        let mut f_timestamp: Option<Option<crate::time::Timestamp>> = None;
+        let mut f_asterisk_id: Option<Option<String>> = None;
+        p.object(|p, key| match key {
+            "args" => crate::events::fast::field(&mut f_args, p),
+            "channel" => crate::events::fast::field(&mut f_channel, p),
+            "replace_channel" => crate::events::fast::field(&mut f_replace_channel, p),
+            "application" => crate::events::fast::field(&mut f_application, p),
+            "timestamp" => crate::events::fast::field(&mut f_timestamp, p),
+            "asterisk_id" => crate::events::fast::field(&mut f_asterisk_id, p),
+            _ => p.skip_value(),
+        })?;
+        Some(Self {
+            args: f_args.unwrap_or_default(),
+            channel: f_channel?,
+            replace_channel: f_replace_channel.unwrap_or_default(),
+            application: f_application.unwrap_or_default(),
+            timestamp: f_timestamp.unwrap_or_default(),
+            asterisk_id: f_asterisk_id.unwrap_or_default(),
+        })
+    }
+}
+
 /// The `TextMessageReceived` event (model `TextMessageReceived` of `events.json`; `type` is `"TextMessageReceived"`).
 ///
 /// Received as [`Event::TextMessageReceived`](crate::Event::TextMessageReceived).
@@ -2359,6 +3474,31 @@ impl serde::Serialize for TextMessageReceived {
     }
 }
 
+impl crate::events::fast::FastDecode for TextMessageReceived {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        let mut f_message: Option<crate::models::TextMessage> = None;
+        let mut f_endpoint: Option<Option<crate::models::Endpoint>> = None;
+        let mut f_application: Option<Option<crate::ids::ApplicationName>> = None;
+        let mut f_timestamp: Option<Option<crate::time::Timestamp>> = None;
+        let mut f_asterisk_id: Option<Option<String>> = None;
+        p.object(|p, key| match key {
+            "message" => crate::events::fast::field(&mut f_message, p),
+            "endpoint" => crate::events::fast::field(&mut f_endpoint, p),
+            "application" => crate::events::fast::field(&mut f_application, p),
+            "timestamp" => crate::events::fast::field(&mut f_timestamp, p),
+            "asterisk_id" => crate::events::fast::field(&mut f_asterisk_id, p),
+            _ => p.skip_value(),
+        })?;
+        Some(Self {
+            message: f_message?,
+            endpoint: f_endpoint.unwrap_or_default(),
+            application: f_application.unwrap_or_default(),
+            timestamp: f_timestamp.unwrap_or_default(),
+            asterisk_id: f_asterisk_id.unwrap_or_default(),
+        })
+    }
+}
+
 /// The `ChannelConnectedLine` event (model `ChannelConnectedLine` of `events.json`; `type` is `"ChannelConnectedLine"`).
 ///
 /// Received as [`Event::ChannelConnectedLine`](crate::Event::ChannelConnectedLine).
@@ -2405,6 +3545,28 @@ impl serde::Serialize for ChannelConnectedLine {
             None => s.skip_field("asterisk_id")?,
         }
         s.end()
+    }
+}
+
+impl crate::events::fast::FastDecode for ChannelConnectedLine {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        let mut f_channel: Option<crate::models::Channel> = None;
+        let mut f_application: Option<Option<crate::ids::ApplicationName>> = None;
+        let mut f_timestamp: Option<Option<crate::time::Timestamp>> = None;
+        let mut f_asterisk_id: Option<Option<String>> = None;
+        p.object(|p, key| match key {
+            "channel" => crate::events::fast::field(&mut f_channel, p),
+            "application" => crate::events::fast::field(&mut f_application, p),
+            "timestamp" => crate::events::fast::field(&mut f_timestamp, p),
+            "asterisk_id" => crate::events::fast::field(&mut f_asterisk_id, p),
+            _ => p.skip_value(),
+        })?;
+        Some(Self {
+            channel: f_channel?,
+            application: f_application.unwrap_or_default(),
+            timestamp: f_timestamp.unwrap_or_default(),
+            asterisk_id: f_asterisk_id.unwrap_or_default(),
+        })
     }
 }
 
@@ -2468,6 +3630,34 @@ impl serde::Serialize for ChannelTransfer {
     }
 }
 
+impl crate::events::fast::FastDecode for ChannelTransfer {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        let mut f_state: Option<Option<String>> = None;
+        let mut f_refer_to: Option<crate::models::ReferTo> = None;
+        let mut f_referred_by: Option<crate::models::ReferredBy> = None;
+        let mut f_application: Option<Option<crate::ids::ApplicationName>> = None;
+        let mut f_timestamp: Option<Option<crate::time::Timestamp>> = None;
+        let mut f_asterisk_id: Option<Option<String>> = None;
+        p.object(|p, key| match key {
+            "state" => crate::events::fast::field(&mut f_state, p),
+            "refer_to" => crate::events::fast::field(&mut f_refer_to, p),
+            "referred_by" => crate::events::fast::field(&mut f_referred_by, p),
+            "application" => crate::events::fast::field(&mut f_application, p),
+            "timestamp" => crate::events::fast::field(&mut f_timestamp, p),
+            "asterisk_id" => crate::events::fast::field(&mut f_asterisk_id, p),
+            _ => p.skip_value(),
+        })?;
+        Some(Self {
+            state: f_state.unwrap_or_default(),
+            refer_to: f_refer_to?,
+            referred_by: f_referred_by?,
+            application: f_application.unwrap_or_default(),
+            timestamp: f_timestamp.unwrap_or_default(),
+            asterisk_id: f_asterisk_id.unwrap_or_default(),
+        })
+    }
+}
+
 /// The `ReferTo` model of `events.json`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ReferTo {
@@ -2484,6 +3674,28 @@ pub struct ReferTo {
     pub bridge: Option<Box<crate::models::Bridge>>,
 }
 
+impl crate::events::fast::FastDecode for ReferTo {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        let mut f_requested_destination: Option<crate::models::RequiredDestination> = None;
+        let mut f_destination_channel: Option<Option<Box<crate::models::Channel>>> = None;
+        let mut f_connected_channel: Option<Option<Box<crate::models::Channel>>> = None;
+        let mut f_bridge: Option<Option<Box<crate::models::Bridge>>> = None;
+        p.object(|p, key| match key {
+            "requested_destination" => crate::events::fast::field(&mut f_requested_destination, p),
+            "destination_channel" => crate::events::fast::field(&mut f_destination_channel, p),
+            "connected_channel" => crate::events::fast::field(&mut f_connected_channel, p),
+            "bridge" => crate::events::fast::field(&mut f_bridge, p),
+            _ => p.skip_value(),
+        })?;
+        Some(Self {
+            requested_destination: f_requested_destination?,
+            destination_channel: f_destination_channel.unwrap_or_default(),
+            connected_channel: f_connected_channel.unwrap_or_default(),
+            bridge: f_bridge.unwrap_or_default(),
+        })
+    }
+}
+
 /// The `ReferredBy` model of `events.json`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ReferredBy {
@@ -2495,6 +3707,25 @@ pub struct ReferredBy {
     /// `bridge`: [`Bridge`](crate::models::Bridge) (spec type `Bridge`), optional.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bridge: Option<Box<crate::models::Bridge>>,
+}
+
+impl crate::events::fast::FastDecode for ReferredBy {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        let mut f_source_channel: Option<crate::models::Channel> = None;
+        let mut f_connected_channel: Option<Option<Box<crate::models::Channel>>> = None;
+        let mut f_bridge: Option<Option<Box<crate::models::Bridge>>> = None;
+        p.object(|p, key| match key {
+            "source_channel" => crate::events::fast::field(&mut f_source_channel, p),
+            "connected_channel" => crate::events::fast::field(&mut f_connected_channel, p),
+            "bridge" => crate::events::fast::field(&mut f_bridge, p),
+            _ => p.skip_value(),
+        })?;
+        Some(Self {
+            source_channel: f_source_channel?,
+            connected_channel: f_connected_channel.unwrap_or_default(),
+            bridge: f_bridge.unwrap_or_default(),
+        })
+    }
 }
 
 /// The `RequiredDestination` model of `events.json`.
@@ -2511,6 +3742,28 @@ pub struct RequiredDestination {
     pub additional_protocol_params: Option<Vec<crate::models::AdditionalParam>>,
 }
 
+impl crate::events::fast::FastDecode for RequiredDestination {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        let mut f_protocol_id: Option<Option<String>> = None;
+        let mut f_destination: Option<Option<String>> = None;
+        let mut f_additional_protocol_params: Option<Option<Vec<crate::models::AdditionalParam>>> =
+            None;
+        p.object(|p, key| match key {
+            "protocol_id" => crate::events::fast::field(&mut f_protocol_id, p),
+            "destination" => crate::events::fast::field(&mut f_destination, p),
+            "additional_protocol_params" => {
+                crate::events::fast::field(&mut f_additional_protocol_params, p)
+            }
+            _ => p.skip_value(),
+        })?;
+        Some(Self {
+            protocol_id: f_protocol_id.unwrap_or_default(),
+            destination: f_destination.unwrap_or_default(),
+            additional_protocol_params: f_additional_protocol_params.unwrap_or_default(),
+        })
+    }
+}
+
 /// The `AdditionalParam` model of `events.json`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AdditionalParam {
@@ -2518,6 +3771,22 @@ pub struct AdditionalParam {
     pub parameter_name: String,
     /// `parameter_value`: string (spec type `string`), required.
     pub parameter_value: String,
+}
+
+impl crate::events::fast::FastDecode for AdditionalParam {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        let mut f_parameter_name: Option<String> = None;
+        let mut f_parameter_value: Option<String> = None;
+        p.object(|p, key| match key {
+            "parameter_name" => crate::events::fast::field(&mut f_parameter_name, p),
+            "parameter_value" => crate::events::fast::field(&mut f_parameter_value, p),
+            _ => p.skip_value(),
+        })?;
+        Some(Self {
+            parameter_name: f_parameter_name?,
+            parameter_value: f_parameter_value?,
+        })
+    }
 }
 
 /// The `RESTHeader` model of `events.json`.
@@ -2529,6 +3798,22 @@ pub struct RESTHeader {
     pub value: String,
 }
 
+impl crate::events::fast::FastDecode for RESTHeader {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        let mut f_name: Option<String> = None;
+        let mut f_value: Option<String> = None;
+        p.object(|p, key| match key {
+            "name" => crate::events::fast::field(&mut f_name, p),
+            "value" => crate::events::fast::field(&mut f_value, p),
+            _ => p.skip_value(),
+        })?;
+        Some(Self {
+            name: f_name?,
+            value: f_value?,
+        })
+    }
+}
+
 /// The `RESTQueryStringParameter` model of `events.json`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RESTQueryStringParameter {
@@ -2536,6 +3821,22 @@ pub struct RESTQueryStringParameter {
     pub name: String,
     /// `value`: string (spec type `string`), required.
     pub value: String,
+}
+
+impl crate::events::fast::FastDecode for RESTQueryStringParameter {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        let mut f_name: Option<String> = None;
+        let mut f_value: Option<String> = None;
+        p.object(|p, key| match key {
+            "name" => crate::events::fast::field(&mut f_name, p),
+            "value" => crate::events::fast::field(&mut f_value, p),
+            _ => p.skip_value(),
+        })?;
+        Some(Self {
+            name: f_name?,
+            value: f_value?,
+        })
+    }
 }
 
 /// The `RESTRequest` model of `events.json`.
@@ -2561,6 +3862,41 @@ pub struct RESTRequest {
     /// `message_body`: string (spec type `string`), optional.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message_body: Option<String>,
+}
+
+impl crate::events::fast::FastDecode for RESTRequest {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        let mut f_kind: Option<String> = None;
+        let mut f_transaction_id: Option<String> = None;
+        let mut f_request_id: Option<String> = None;
+        let mut f_method: Option<String> = None;
+        let mut f_uri: Option<String> = None;
+        let mut f_content_type: Option<Option<String>> = None;
+        let mut f_query_strings: Option<Option<Vec<crate::models::RESTQueryStringParameter>>> =
+            None;
+        let mut f_message_body: Option<Option<String>> = None;
+        p.object(|p, key| match key {
+            "type" => crate::events::fast::field(&mut f_kind, p),
+            "transaction_id" => crate::events::fast::field(&mut f_transaction_id, p),
+            "request_id" => crate::events::fast::field(&mut f_request_id, p),
+            "method" => crate::events::fast::field(&mut f_method, p),
+            "uri" => crate::events::fast::field(&mut f_uri, p),
+            "content_type" => crate::events::fast::field(&mut f_content_type, p),
+            "query_strings" => crate::events::fast::field(&mut f_query_strings, p),
+            "message_body" => crate::events::fast::field(&mut f_message_body, p),
+            _ => p.skip_value(),
+        })?;
+        Some(Self {
+            kind: f_kind?,
+            transaction_id: f_transaction_id?,
+            request_id: f_request_id?,
+            method: f_method?,
+            uri: f_uri?,
+            content_type: f_content_type.unwrap_or_default(),
+            query_strings: f_query_strings.unwrap_or_default(),
+            message_body: f_message_body.unwrap_or_default(),
+        })
+    }
 }
 
 /// The `RESTResponse` event (model `RESTResponse` of `events.json`; `type` is `"RESTResponse"`).
@@ -2640,6 +3976,46 @@ impl serde::Serialize for RESTResponse {
     }
 }
 
+impl crate::events::fast::FastDecode for RESTResponse {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        let mut f_transaction_id: Option<String> = None;
+        let mut f_request_id: Option<String> = None;
+        let mut f_status_code: Option<i64> = None;
+        let mut f_reason_phrase: Option<String> = None;
+        let mut f_uri: Option<String> = None;
+        let mut f_content_type: Option<Option<String>> = None;
+        let mut f_message_body: Option<Option<String>> = None;
+        let mut f_application: Option<Option<crate::ids::ApplicationName>> = None;
+        let mut f_timestamp: Option<Option<crate::time::Timestamp>> = None;
+        let mut f_asterisk_id: Option<Option<String>> = None;
+        p.object(|p, key| match key {
+            "transaction_id" => crate::events::fast::field(&mut f_transaction_id, p),
+            "request_id" => crate::events::fast::field(&mut f_request_id, p),
+            "status_code" => crate::events::fast::field(&mut f_status_code, p),
+            "reason_phrase" => crate::events::fast::field(&mut f_reason_phrase, p),
+            "uri" => crate::events::fast::field(&mut f_uri, p),
+            "content_type" => crate::events::fast::field(&mut f_content_type, p),
+            "message_body" => crate::events::fast::field(&mut f_message_body, p),
+            "application" => crate::events::fast::field(&mut f_application, p),
+            "timestamp" => crate::events::fast::field(&mut f_timestamp, p),
+            "asterisk_id" => crate::events::fast::field(&mut f_asterisk_id, p),
+            _ => p.skip_value(),
+        })?;
+        Some(Self {
+            transaction_id: f_transaction_id?,
+            request_id: f_request_id?,
+            status_code: f_status_code?,
+            reason_phrase: f_reason_phrase?,
+            uri: f_uri?,
+            content_type: f_content_type.unwrap_or_default(),
+            message_body: f_message_body.unwrap_or_default(),
+            application: f_application.unwrap_or_default(),
+            timestamp: f_timestamp.unwrap_or_default(),
+            asterisk_id: f_asterisk_id.unwrap_or_default(),
+        })
+    }
+}
+
 /// The `CallBroadcast` event (model `CallBroadcast` of `events.json`; `type` is `"CallBroadcast"`).
 ///
 /// Received as [`Event::CallBroadcast`](crate::Event::CallBroadcast).
@@ -2705,6 +4081,34 @@ impl serde::Serialize for CallBroadcast {
     }
 }
 
+impl crate::events::fast::FastDecode for CallBroadcast {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        let mut f_channel: Option<crate::models::Channel> = None;
+        let mut f_caller: Option<Option<String>> = None;
+        let mut f_called: Option<Option<String>> = None;
+        let mut f_application: Option<Option<crate::ids::ApplicationName>> = None;
+        let mut f_timestamp: Option<Option<crate::time::Timestamp>> = None;
+        let mut f_asterisk_id: Option<Option<String>> = None;
+        p.object(|p, key| match key {
+            "channel" => crate::events::fast::field(&mut f_channel, p),
+            "caller" => crate::events::fast::field(&mut f_caller, p),
+            "called" => crate::events::fast::field(&mut f_called, p),
+            "application" => crate::events::fast::field(&mut f_application, p),
+            "timestamp" => crate::events::fast::field(&mut f_timestamp, p),
+            "asterisk_id" => crate::events::fast::field(&mut f_asterisk_id, p),
+            _ => p.skip_value(),
+        })?;
+        Some(Self {
+            channel: f_channel?,
+            caller: f_caller.unwrap_or_default(),
+            called: f_called.unwrap_or_default(),
+            application: f_application.unwrap_or_default(),
+            timestamp: f_timestamp.unwrap_or_default(),
+            asterisk_id: f_asterisk_id.unwrap_or_default(),
+        })
+    }
+}
+
 /// The `CallClaimed` event (model `CallClaimed` of `events.json`; `type` is `"CallClaimed"`).
 ///
 /// Received as [`Event::CallClaimed`](crate::Event::CallClaimed).
@@ -2754,5 +4158,30 @@ impl serde::Serialize for CallClaimed {
             None => s.skip_field("asterisk_id")?,
         }
         s.end()
+    }
+}
+
+impl crate::events::fast::FastDecode for CallClaimed {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        let mut f_channel: Option<crate::models::Channel> = None;
+        let mut f_winner_app: Option<crate::ids::ApplicationName> = None;
+        let mut f_application: Option<Option<crate::ids::ApplicationName>> = None;
+        let mut f_timestamp: Option<Option<crate::time::Timestamp>> = None;
+        let mut f_asterisk_id: Option<Option<String>> = None;
+        p.object(|p, key| match key {
+            "channel" => crate::events::fast::field(&mut f_channel, p),
+            "winner_app" => crate::events::fast::field(&mut f_winner_app, p),
+            "application" => crate::events::fast::field(&mut f_application, p),
+            "timestamp" => crate::events::fast::field(&mut f_timestamp, p),
+            "asterisk_id" => crate::events::fast::field(&mut f_asterisk_id, p),
+            _ => p.skip_value(),
+        })?;
+        Some(Self {
+            channel: f_channel?,
+            winner_app: f_winner_app?,
+            application: f_application.unwrap_or_default(),
+            timestamp: f_timestamp.unwrap_or_default(),
+            asterisk_id: f_asterisk_id.unwrap_or_default(),
+        })
     }
 }

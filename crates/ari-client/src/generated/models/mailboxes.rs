@@ -14,3 +14,22 @@ pub struct Mailbox {
     /// `new_messages`: integer (spec type `int`), required.
     pub new_messages: i64,
 }
+
+impl crate::events::fast::FastDecode for Mailbox {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        let mut f_name: Option<crate::ids::MailboxName> = None;
+        let mut f_old_messages: Option<i64> = None;
+        let mut f_new_messages: Option<i64> = None;
+        p.object(|p, key| match key {
+            "name" => crate::events::fast::field(&mut f_name, p),
+            "old_messages" => crate::events::fast::field(&mut f_old_messages, p),
+            "new_messages" => crate::events::fast::field(&mut f_new_messages, p),
+            _ => p.skip_value(),
+        })?;
+        Some(Self {
+            name: f_name?,
+            old_messages: f_old_messages?,
+            new_messages: f_new_messages?,
+        })
+    }
+}

@@ -22,3 +22,31 @@ pub struct Playback {
     /// `state`: [`PlaybackState`](crate::models::PlaybackState) (spec type `string`), required. Allowed values: `queued`, `playing`, `continuing`, `done`, `failed`.
     pub state: crate::models::PlaybackState,
 }
+
+impl crate::events::fast::FastDecode for Playback {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        let mut f_id: Option<crate::ids::PlaybackId> = None;
+        let mut f_media_uri: Option<String> = None;
+        let mut f_next_media_uri: Option<Option<String>> = None;
+        let mut f_target_uri: Option<String> = None;
+        let mut f_language: Option<Option<String>> = None;
+        let mut f_state: Option<crate::models::PlaybackState> = None;
+        p.object(|p, key| match key {
+            "id" => crate::events::fast::field(&mut f_id, p),
+            "media_uri" => crate::events::fast::field(&mut f_media_uri, p),
+            "next_media_uri" => crate::events::fast::field(&mut f_next_media_uri, p),
+            "target_uri" => crate::events::fast::field(&mut f_target_uri, p),
+            "language" => crate::events::fast::field(&mut f_language, p),
+            "state" => crate::events::fast::field(&mut f_state, p),
+            _ => p.skip_value(),
+        })?;
+        Some(Self {
+            id: f_id?,
+            media_uri: f_media_uri?,
+            next_media_uri: f_next_media_uri.unwrap_or_default(),
+            target_uri: f_target_uri?,
+            language: f_language.unwrap_or_default(),
+            state: f_state?,
+        })
+    }
+}

@@ -13,6 +13,22 @@ pub struct StoredRecording {
     pub format: String,
 }
 
+impl crate::events::fast::FastDecode for StoredRecording {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        let mut f_name: Option<crate::ids::RecordingName> = None;
+        let mut f_format: Option<String> = None;
+        p.object(|p, key| match key {
+            "name" => crate::events::fast::field(&mut f_name, p),
+            "format" => crate::events::fast::field(&mut f_format, p),
+            _ => p.skip_value(),
+        })?;
+        Some(Self {
+            name: f_name?,
+            format: f_format?,
+        })
+    }
+}
+
 /// The `LiveRecording` model of `recordings.json`.
 ///
 /// Returned by [`Channels::record`](crate::ops::channels::Channels::record), [`Bridges::record`](crate::ops::bridges::Bridges::record), [`Recordings::get_live`](crate::ops::recordings::Recordings::get_live).
@@ -38,4 +54,38 @@ pub struct LiveRecording {
     /// `cause`: string (spec type `string`), optional.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cause: Option<String>,
+}
+
+impl crate::events::fast::FastDecode for LiveRecording {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        let mut f_name: Option<crate::ids::RecordingName> = None;
+        let mut f_format: Option<String> = None;
+        let mut f_target_uri: Option<String> = None;
+        let mut f_state: Option<crate::models::RecordingState> = None;
+        let mut f_duration: Option<Option<i64>> = None;
+        let mut f_talking_duration: Option<Option<i64>> = None;
+        let mut f_silence_duration: Option<Option<i64>> = None;
+        let mut f_cause: Option<Option<String>> = None;
+        p.object(|p, key| match key {
+            "name" => crate::events::fast::field(&mut f_name, p),
+            "format" => crate::events::fast::field(&mut f_format, p),
+            "target_uri" => crate::events::fast::field(&mut f_target_uri, p),
+            "state" => crate::events::fast::field(&mut f_state, p),
+            "duration" => crate::events::fast::field(&mut f_duration, p),
+            "talking_duration" => crate::events::fast::field(&mut f_talking_duration, p),
+            "silence_duration" => crate::events::fast::field(&mut f_silence_duration, p),
+            "cause" => crate::events::fast::field(&mut f_cause, p),
+            _ => p.skip_value(),
+        })?;
+        Some(Self {
+            name: f_name?,
+            format: f_format?,
+            target_uri: f_target_uri?,
+            state: f_state?,
+            duration: f_duration.unwrap_or_default(),
+            talking_duration: f_talking_duration.unwrap_or_default(),
+            silence_duration: f_silence_duration.unwrap_or_default(),
+            cause: f_cause.unwrap_or_default(),
+        })
+    }
 }

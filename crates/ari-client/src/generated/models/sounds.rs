@@ -11,6 +11,22 @@ pub struct FormatLangPair {
     pub format: String,
 }
 
+impl crate::events::fast::FastDecode for FormatLangPair {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        let mut f_language: Option<String> = None;
+        let mut f_format: Option<String> = None;
+        p.object(|p, key| match key {
+            "language" => crate::events::fast::field(&mut f_language, p),
+            "format" => crate::events::fast::field(&mut f_format, p),
+            _ => p.skip_value(),
+        })?;
+        Some(Self {
+            language: f_language?,
+            format: f_format?,
+        })
+    }
+}
+
 /// The `Sound` model of `sounds.json`.
 ///
 /// Returned by [`Sounds::list`](crate::ops::sounds::Sounds::list), [`Sounds::get`](crate::ops::sounds::Sounds::get).
@@ -24,4 +40,23 @@ pub struct Sound {
     /// `formats`: list of [`FormatLangPair`](crate::models::FormatLangPair) (spec type `List[FormatLangPair]`), required.
     #[serde(default)]
     pub formats: Vec<crate::models::FormatLangPair>,
+}
+
+impl crate::events::fast::FastDecode for Sound {
+    fn fast(p: &mut crate::events::fast::Parser<'_>) -> Option<Self> {
+        let mut f_id: Option<crate::ids::SoundId> = None;
+        let mut f_text: Option<Option<String>> = None;
+        let mut f_formats: Option<Vec<crate::models::FormatLangPair>> = None;
+        p.object(|p, key| match key {
+            "id" => crate::events::fast::field(&mut f_id, p),
+            "text" => crate::events::fast::field(&mut f_text, p),
+            "formats" => crate::events::fast::field(&mut f_formats, p),
+            _ => p.skip_value(),
+        })?;
+        Some(Self {
+            id: f_id?,
+            text: f_text.unwrap_or_default(),
+            formats: f_formats.unwrap_or_default(),
+        })
+    }
 }
