@@ -352,8 +352,10 @@ pub(crate) fn api_error(
     body: &[u8],
     errors: &'static [(u16, &'static str)],
 ) -> ApiError {
+    // Most errors carry `message`; a few (e.g. a failed channel allocation) carry `error`.
     #[derive(serde::Deserialize)]
     struct Body {
+        #[serde(alias = "error")]
         message: String,
     }
     let message = serde_json::from_slice::<Body>(body)
@@ -431,6 +433,13 @@ mod tests {
         );
         assert_eq!(err.message, "Channel not found");
         assert_eq!(err.documented, Some("Channel not found"));
+        let allocation = api_error(
+            "channels.originate",
+            500,
+            br#"{"error":"Allocation failed"}"#,
+            &[],
+        );
+        assert_eq!(allocation.message, "Allocation failed");
         let raw = api_error("x", 500, b"oops\n", &[]);
         assert_eq!(raw.message, "oops");
         assert_eq!(raw.documented, None);

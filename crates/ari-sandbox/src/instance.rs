@@ -221,7 +221,22 @@ impl Layout {
     /// Writes the configuration files, directories and certificates.
     pub(crate) fn write_config(&self, settings: &Settings) -> Result<()> {
         let dir = self.host_dir();
-        for sub in ["etc", "run", "spool", "log", "db", "cache", "keys"] {
+        // Asterisk writes recordings, call files and temporary files under the spool directory
+        // but does not create these subdirectories itself.
+        for sub in [
+            "etc",
+            "run",
+            "spool",
+            "spool/recording",
+            "spool/outgoing",
+            "spool/tmp",
+            "spool/monitor",
+            "spool/voicemail",
+            "log",
+            "db",
+            "cache",
+            "keys",
+        ] {
             let path = dir.join(sub);
             std::fs::create_dir_all(&path)
                 .context(|| format!("cannot create {}", path.display()))?;

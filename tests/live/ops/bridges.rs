@@ -7,7 +7,7 @@ use ari_client::Event;
 use ari_client::ids::{BridgeId, PlaybackId, RecordingName};
 use ari_client::models::BridgeType;
 
-use super::support::{Ctx, assert_status, both_transports, ensure_recording_dir};
+use super::support::{Ctx, assert_recording_dir, assert_status, both_transports};
 
 pub(super) const CALLS: &[&str] = &[
     "bridges.list",
@@ -148,7 +148,7 @@ async fn exercise(ctx: &mut Ctx) {
     }
 
     // A recording of the bridge, one second long.
-    ensure_recording_dir().await;
+    assert_recording_dir().await;
     let name = RecordingName::new(ctx.id("bridge-rec"));
     let recording = bridges
         .record(&mixing, name.clone(), "wav")

@@ -13,7 +13,7 @@ use ari_testkit::{EVENT_TIMEOUT, EventLog};
 
 use super::sip::SipPeer;
 use super::support::{
-    Ctx, Transport, assert_status, both_transports, ensure_recording_dir, eventually,
+    Ctx, Transport, assert_recording_dir, assert_status, both_transports, eventually,
 };
 
 pub(super) const CALLS: &[&str] = &[
@@ -386,7 +386,7 @@ async fn media(ctx: &mut Ctx) {
         };
         assert_eq!(finished.playback.media_uri, "sound:beep");
     }
-    ensure_recording_dir().await;
+    assert_recording_dir().await;
     // Music keeps frames flowing (a recording of a silent line waits for frames to end).
     channels.start_moh(&channel).await.unwrap();
     let name = RecordingName::new(ctx.id("rec"));

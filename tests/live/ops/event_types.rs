@@ -17,7 +17,7 @@ use futures_util::{SinkExt as _, StreamExt as _};
 use tokio_tungstenite::tungstenite;
 
 use super::sip::SipPeer;
-use super::support::{Ctx, Transport, cli, ensure_recording_dir};
+use super::support::{Ctx, Transport, assert_recording_dir, cli};
 
 /// The endpoint this test attaches its SIP peer to.
 const AOR: &str = "105";
@@ -254,7 +254,7 @@ async fn call(ctx: &mut Ctx) -> (ChannelId, ChannelId) {
 /// A single-source video bridge: created, joined, its source set, recorded; a recording of a
 /// bridged channel that fails; left and destroyed.
 async fn bridge_and_recordings(ctx: &mut Ctx, caller: &ChannelId) {
-    ensure_recording_dir().await;
+    assert_recording_dir().await;
     let client = ctx.client.clone();
     let bridges = client.bridges();
     let bridge = BridgeId::new(ctx.id("bridge"));

@@ -9,7 +9,7 @@ use ari_client::ids::{BridgeId, PlaybackId, RecordingName};
 use ari_client::models::{RecordingState, StoredRecording};
 
 use super::support::{
-    Ctx, Transport, assert_status, both_transports, ensure_recording_dir, instance_dir,
+    Ctx, Transport, assert_recording_dir, assert_status, both_transports, instance_dir,
 };
 
 pub(super) const CALLS: &[&str] = &[
@@ -66,7 +66,7 @@ fn longest_silence(samples: &[i16]) -> usize {
 }
 
 async fn exercise(ctx: &mut Ctx) {
-    ensure_recording_dir().await;
+    assert_recording_dir().await;
     let client = ctx.client.clone();
     let recordings = client.recordings();
     let bridge = BridgeId::new(ctx.id("tone"));

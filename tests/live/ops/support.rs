@@ -476,23 +476,15 @@ pub(super) async fn instance_dir(label: &str) -> PathBuf {
     root.join(path.trim_start_matches('/'))
 }
 
-/// Makes sure the instance's recording directory exists.
-///
-/// FIXME(sandbox): the sandbox gives each instance its own spool directory but does not create
-/// `spool/recording` in it, so every recording fails (`500 Internal Server Error`, "Unrecognized
-/// recording error: No such file or directory" in Asterisk's log) and `GET /recordings/stored`
-/// answers `500 {"error":"Allocation failed"}`. Reported; until the sandbox creates it, the
-/// recording tests create it, owned like the spool directory.
-pub(super) async fn ensure_recording_dir() {
+/// Checks that the sandbox gave the instance its recording directory (Asterisk does not
+/// create `spool/recording` itself; without it every recording fails with a 500).
+pub(super) async fn assert_recording_dir() {
     let spool = instance_dir("Spool directory").await;
-    let dir = spool.join("recording");
-    if dir.is_dir() {
-        return;
-    }
-    std::fs::create_dir_all(&dir).unwrap();
-    let owner = std::fs::metadata(&spool).unwrap();
-    use std::os::unix::fs::MetadataExt as _;
-    std::os::unix::fs::chown(&dir, Some(owner.uid()), Some(owner.gid())).unwrap();
+    assert!(
+        spool.join("recording").is_dir(),
+        "the sandbox did not create {}/recording",
+        spool.display()
+    );
 }
 
 /// Polls `probe` every 50 ms until it returns `Some`, failing after `within`: for state that
