@@ -529,7 +529,10 @@ pub struct EventStream {
 
 impl EventStream {
     /// A client whose operations travel over this WebSocket as `RESTRequest` messages instead
-    /// of HTTP (Asterisk 22.4 and later). Same operations, same results.
+    /// of HTTP (Asterisk 22.4 and later). Same operations, same results, with two differences
+    /// Asterisk imposes: an answer on the socket is text, so a binary answer (a stored
+    /// recording's file) is refused with 406; and an application event filter whose `allowed`
+    /// list lacks `RESTResponse` also filters the answers out, so requests time out.
     pub fn rest_client(&self) -> Client {
         self.client.with_rest_channel(self.rest.clone())
     }
