@@ -95,6 +95,7 @@ async fn a_restarted_asterisk_is_reconnected_with_a_marker() {
     .await
     .unwrap();
     let (down_for, attempts) = wait_reconnected(log.stream_mut(), Duration::from_secs(20)).await;
+    eprintln!("restart: reconnected after {down_for:?}, {attempts} attempt(s)");
     assert!(attempts >= 1);
     assert!(down_for <= stopped.elapsed());
     // The restart ended the calls; after the marker, what Asterisk reports is the new truth.
@@ -128,6 +129,7 @@ async fn a_long_outage_is_survived() {
     .await
     .unwrap();
     let (down_for, attempts) = wait_reconnected(&mut stream, Duration::from_secs(20)).await;
+    eprintln!("outage: reconnected after {down_for:?}, {attempts} attempt(s)");
     assert!(down_for >= Duration::from_secs(60), "{down_for:?}");
     assert!(attempts > 5, "kept retrying through the outage: {attempts}");
     let mut log = EventLog::new(stream);
@@ -152,6 +154,7 @@ async fn a_silent_network_cut_is_detected_and_reconnected() {
     proxy.cut();
     let (_, attempts) = wait_reconnected(&mut stream, Duration::from_secs(15)).await;
     let detected = cut_at.elapsed();
+    eprintln!("silent cut (ping {ping:?}): back after {detected:?}, {attempts} attempt(s)");
     assert!(attempts >= 1);
     // Two ping intervals to notice, plus the first backoff and the handshake.
     assert!(detected < ping * 2 + Duration::from_secs(3), "{detected:?}");
@@ -185,6 +188,7 @@ async fn a_wrong_password_fails_at_once_with_one_attempt() {
         .await
         .unwrap_err();
     assert!(err.is_auth(), "{err}");
+    eprintln!("wrong password: refused after {:?}", started.elapsed());
     assert!(started.elapsed() < Duration::from_secs(1));
     assert_eq!(proxy.connections(), 1, "exactly one attempt");
     assert!(!format!("{err} {err:?}").contains("not-the-password"));
