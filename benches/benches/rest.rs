@@ -1,14 +1,18 @@
 //! REST throughput and latency against the live sandbox (loopback): `GET /asterisk/info`
-//! through `ari_client` (typed, decoded into `AsteriskInfo`; and untyped, the body left as
-//! bytes like the baseline's) over HTTP and over REST over WebSocket, against a raw `reqwest` client on the same endpoint (the baseline), one request
-//! at a time and 16 in flight. A second baseline, a raw WebSocket (tokio-tungstenite sending
-//! `RESTRequest` frames and matching the `RESTResponse`s in one task, a closed loop with no
-//! queue in between), tells Asterisk's own cost of REST over WebSocket from the client's.
+//! through `ari_client` over HTTP (typed, decoded into `AsteriskInfo`; and untyped, the body
+//! left as bytes) and over REST over WebSocket, against a raw `reqwest` client on the same
+//! endpoint (the baseline; also with the body decoded into `AsteriskInfo`, as the typed client
+//! does), one request at a time and 16 in flight. A second baseline, a raw WebSocket
+//! (tokio-tungstenite sending `RESTRequest` frames and matching the `RESTResponse`s in one
+//! task, a closed loop with no queue in between), tells Asterisk's own cost of REST over
+//! WebSocket from the client's.
 //!
-//! The machine is shared, so the clients take turns in short slices (the order rotating from
-//! slice to slice) and a change of load touches all of them alike; the report gives each
-//! configuration's median throughput over the slices, p50 and p99 latency over all its
-//! requests, and the ratio to raw reqwest at the same concurrency.
+//! The machine is shared, so the clients take turns in slices (the order rotating from slice
+//! to slice, new connections in each) and a change of load touches all of them alike; the
+//! report gives each client's median throughput over the slices, p50 and p99 latency over all
+//! its requests, the ratio to raw reqwest at the same concurrency, and the client's own CPU
+//! time per request (this process's threads, from `/proc/self/task/*/schedstat`: what the
+//! client costs, whatever else runs on the machine).
 //!
 //! Run: `cargo bench -p ari-benches --bench rest` (brings the sandbox up; about a minute).
 //! Without `--bench` (e.g. `cargo test --benches`) it runs a few requests as a smoke check.
@@ -26,20 +30,22 @@ type RawSocket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// Requests per slice: sequential, and in total with 16 in flight.
-const SEQUENTIAL: usize = 600;
-const PARALLEL: usize = 2_400;
+const SEQUENTIAL: usize = 500;
+const PARALLEL: usize = 2_000;
 const IN_FLIGHT: usize = 16;
-const SLICES: usize = 12;
+const SLICES: usize = 20;
 
 /// Who sends the requests.
 #[derive(Debug, Clone)]
 enum Target {
-    /// A plain reqwest client, reading the body as bytes.
+    /// A plain reqwest client, reading the body as bytes (and, with `decode`, parsing it into
+    /// `AsteriskInfo` with serde_json, as the typed client does).
     Reqwest {
         http: reqwest::Client,
         url: Arc<str>,
         user: Arc<str>,
         password: Arc<str>,
+        decode: bool,
     },
     /// `ari_client` over HTTP or, for a `rest_client()`, over the event WebSocket.
     Ari(Client),
@@ -57,6 +63,7 @@ impl Target {
                 url,
                 user,
                 password,
+                decode,
             } => {
                 let response = http
                     .get(url.as_ref())
@@ -66,7 +73,10 @@ impl Target {
                 if !response.status().is_success() {
                     bail!("GET asterisk/info answered {}", response.status());
                 }
-                response.bytes().await?;
+                let body = response.bytes().await?;
+                if *decode {
+                    serde_json::from_slice::<ari_client::models::AsteriskInfo>(&body)?;
+                }
             }
             Target::Ari(client) => {
                 client.asterisk().get_info().await?;
@@ -156,6 +166,7 @@ async fn raw_closed_loop(
     Ok(Run {
         elapsed: started.elapsed(),
         latencies,
+        cpu: Duration::ZERO,
     })
 }
 
@@ -164,9 +175,37 @@ async fn raw_closed_loop(
 struct Run {
     elapsed: Duration,
     latencies: Vec<Duration>,
+    /// CPU time of this process meanwhile.
+    cpu: Duration,
+}
+
+/// CPU time used so far by this process's threads (the first field of each thread's
+/// `schedstat`, in nanoseconds).
+fn process_cpu() -> anyhow::Result<Duration> {
+    let mut nanos = 0u64;
+    for task in std::fs::read_dir("/proc/self/task")? {
+        let path = task?.path().join("schedstat");
+        // A thread may end between the listing and the read.
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        nanos += text
+            .split_whitespace()
+            .next()
+            .context("empty schedstat")?
+            .parse::<u64>()?;
+    }
+    Ok(Duration::from_nanos(nanos))
 }
 
 async fn measure(target: &Target, total: usize, in_flight: usize) -> anyhow::Result<Run> {
+    let cpu_before = process_cpu()?;
+    let mut run = measure_requests(target, total, in_flight).await?;
+    run.cpu = process_cpu()?.saturating_sub(cpu_before);
+    Ok(run)
+}
+
+async fn measure_requests(target: &Target, total: usize, in_flight: usize) -> anyhow::Result<Run> {
     if let Target::RawWebSocket(socket) = target {
         return raw_closed_loop(socket, total, in_flight).await;
     }
@@ -192,6 +231,7 @@ async fn measure(target: &Target, total: usize, in_flight: usize) -> anyhow::Res
     Ok(Run {
         elapsed: started.elapsed(),
         latencies,
+        cpu: Duration::ZERO,
     })
 }
 
@@ -208,6 +248,7 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 struct Tally {
     rates: Vec<f64>,
     latencies: Vec<Duration>,
+    cpu: Duration,
 }
 
 impl Tally {
@@ -215,6 +256,11 @@ impl Tally {
         self.rates
             .push(run.latencies.len() as f64 / run.elapsed.as_secs_f64());
         self.latencies.extend(run.latencies);
+        self.cpu += run.cpu;
+    }
+
+    fn cpu_micros_per_request(&self) -> f64 {
+        self.cpu.as_secs_f64() * 1e6 / self.latencies.len().max(1) as f64
     }
 
     fn median_rate(&self) -> f64 {
@@ -224,16 +270,32 @@ impl Tally {
     }
 }
 
-async fn run(smoke: bool) -> anyhow::Result<()> {
-    let status = ari_testkit::shared();
+/// The names of the clients, in the order [`connect`] gives them.
+const NAMES: [&str; 6] = [
+    "raw reqwest, HTTP",
+    "raw reqwest + serde_json decode, HTTP",
+    "ari_client, HTTP",
+    "ari_client untyped request, HTTP",
+    "ari_client, REST over WebSocket",
+    "raw WebSocket (closed loop)",
+];
+
+/// Fresh clients, each with its own connection to Asterisk, plus the event stream that carries
+/// REST over WebSocket (kept open while its client is used).
+async fn connect(
+    status: &ari_sandbox::Status,
+) -> anyhow::Result<([Target; 6], ari_client::events::EventStream)> {
     let client = ari_testkit::client_for(status);
-    let reqwest = Target::Reqwest {
-        http: reqwest::Client::builder()
-            .build()
-            .context("cannot build the reqwest client")?,
-        url: format!("{}/asterisk/info", status.ari_url()).into(),
-        user: status.settings.user.as_str().into(),
-        password: status.settings.password.as_str().into(),
+    let reqwest = |decode| -> anyhow::Result<Target> {
+        Ok(Target::Reqwest {
+            http: reqwest::Client::builder()
+                .build()
+                .context("cannot build the reqwest client")?,
+            url: format!("{}/asterisk/info", status.ari_url()).into(),
+            user: status.settings.user.as_str().into(),
+            password: status.settings.password.as_str().into(),
+            decode,
+        })
     };
     let app = ari_testkit::unique_app("bench_rest");
     let events = client
@@ -241,80 +303,84 @@ async fn run(smoke: bool) -> anyhow::Result<()> {
         .connect()
         .await
         .context("cannot open the event WebSocket")?;
-    let raw_app = ari_testkit::unique_app("bench_rest_raw");
     let raw = raw_socket(
         &status.ari_url(),
         &status.settings.user,
         &status.settings.password,
-        &raw_app,
+        &ari_testkit::unique_app("bench_rest_raw"),
     )
     .await
     .context("cannot open the raw WebSocket")?;
     let targets = [
-        ("raw reqwest, HTTP", reqwest),
-        ("ari_client, HTTP", Target::Ari(client.clone())),
-        (
-            "ari_client untyped request, HTTP",
-            Target::AriUntyped(client.clone()),
-        ),
-        (
-            "ari_client, REST over WebSocket",
-            Target::Ari(events.rest_client()),
-        ),
-        (
-            "raw WebSocket (closed loop)",
-            Target::RawWebSocket(Arc::new(tokio::sync::Mutex::new(raw))),
-        ),
+        reqwest(false)?,
+        reqwest(true)?,
+        Target::Ari(client.clone()),
+        // Its own client, so its own connection.
+        Target::AriUntyped(ari_testkit::client_for(status)),
+        Target::Ari(events.rest_client()),
+        Target::RawWebSocket(Arc::new(tokio::sync::Mutex::new(raw))),
     ];
+    Ok((targets, events))
+}
+
+async fn run(smoke: bool) -> anyhow::Result<()> {
+    let status = ari_testkit::shared();
     let (sequential, parallel, slices) = if smoke {
         (8, 32, 1)
     } else {
         (SEQUENTIAL, PARALLEL, SLICES)
     };
-    // Warm up: connections, pools, Asterisk's own caches.
-    for (_, target) in &targets {
-        measure(target, sequential / 10 + 1, 1).await?;
-        measure(target, parallel / 10 + IN_FLIGHT, IN_FLIGHT).await?;
-    }
-    let mut tallies: Vec<[Tally; 2]> = targets.iter().map(|_| Default::default()).collect();
+    let mut tallies: Vec<[Tally; 2]> = NAMES.iter().map(|_| Default::default()).collect();
     for slice in 0..slices {
+        // New connections in every slice: on this VM one request at a time over a connection
+        // takes about 35 or about 90 µs, depending on the connection (where its Asterisk thread
+        // runs, it seems), and stays so for its lifetime; fresh connections in a rotating order
+        // give every client the same draws.
+        let (targets, events) = connect(status).await?;
+        // HTTP connections open on the first request: warming up in turns makes each client
+        // open its connections first, second, … in as many slices as the others.
+        for turn in 0..targets.len() {
+            let target = &targets[(slice + turn) % targets.len()];
+            measure(target, IN_FLIGHT, 1).await?;
+            measure(target, IN_FLIGHT * 4, IN_FLIGHT).await?;
+        }
         for (slot, (total, in_flight)) in [(sequential, 1), (parallel, IN_FLIGHT)]
             .into_iter()
             .enumerate()
         {
             for turn in 0..targets.len() {
                 let i = (slice + turn) % targets.len();
-                let (name, target) = &targets[i];
-                let run = measure(target, total, in_flight)
+                let run = measure(&targets[i], total, in_flight)
                     .await
-                    .with_context(|| format!("{name}, {in_flight} in flight"))?;
+                    .with_context(|| format!("{}, {in_flight} in flight", NAMES[i]))?;
                 tallies[i][slot].add(run);
             }
         }
+        drop(events);
     }
-    drop(events);
 
     println!(
         "\nGET /asterisk/info on {} ({slices} slices of {sequential} sequential and {parallel} \
-         parallel requests per client;\nmedian throughput of the slices, latency over all \
-         requests)\n",
+         parallel requests per client,\nnew connections in each slice; median throughput of \
+         the slices, latency over all requests)\n",
         status.ari_url(),
     );
     println!(
-        "{:<36} {:>9} {:>10} {:>9} {:>9} {:>11}",
-        "client", "in flight", "req/s", "p50 µs", "p99 µs", "vs reqwest"
+        "{:<38} {:>9} {:>10} {:>9} {:>9} {:>11} {:>11}",
+        "client", "in flight", "req/s", "p50 µs", "p99 µs", "vs reqwest", "CPU µs/req"
     );
     for (slot, in_flight) in [(0, 1), (1, IN_FLIGHT)] {
         let baseline = tallies[0][slot].median_rate();
-        for (i, (name, _)) in targets.iter().enumerate() {
+        for (i, name) in NAMES.iter().enumerate() {
             let tally = &mut tallies[i][slot];
             tally.latencies.sort();
             let rate = tally.median_rate();
             println!(
-                "{name:<36} {in_flight:>9} {rate:>10.0} {:>9} {:>9} {:>10.3}x",
+                "{name:<38} {in_flight:>9} {rate:>10.0} {:>9} {:>9} {:>10.3}x {:>11.1}",
                 percentile(&tally.latencies, 0.50).as_micros(),
                 percentile(&tally.latencies, 0.99).as_micros(),
-                rate / baseline
+                rate / baseline,
+                tally.cpu_micros_per_request()
             );
         }
     }
@@ -323,7 +389,11 @@ async fn run(smoke: bool) -> anyhow::Result<()> {
 
 fn main() -> anyhow::Result<()> {
     let smoke = !std::env::args().any(|a| a == "--bench");
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    // One thread runs the clients and their I/O. With a multi-thread runtime on this 2-vCPU
+    // VM, a request's latency depends on whether its task shares a worker with the I/O driver
+    // (about 30 µs) or needs a cross-thread wake-up (about 100 µs), which swamps the clients'
+    // own differences.
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
