@@ -10,13 +10,20 @@
 //! thread's (`/proc/thread-self/stat`), over the events delivered; each subscriber's queue
 //! holds the whole burst, so none is dropped.
 //!
-//! Two spreads of the burst over the subscribers:
-//! - `spread`: frame `i` goes to subscriber `i mod n`, so with many subscribers nearly every
-//!   event wakes a different idle task (the runtime's wake-ups are part of the cost);
+//! Three spreads of the burst over the subscribers:
+//! - `calls`: each channel of the corpus (in each pass over it) becomes one subscriber's
+//!   channel, so events reach a subscriber in the runs a call produces, as live traffic does;
+//! - `round robin`: frame `i` goes to subscriber `i mod n`, so with many subscribers every
+//!   event wakes a different idle task (the worst case: the runtime's wake-ups dominate);
 //! - `one busy`: every frame goes to subscriber 0 while the other `n - 1` subscriptions stay
 //!   open: the router's own work per event with `n` entries in its table.
 //!
-//! Run: `cargo bench -p ari-benches --bench router` (about a minute; no Asterisk needed);
+//! Each runs on tokio's multi-thread runtime (a worker per core) and on a current-thread
+//! runtime: on the first, waking a subscriber's task that sleeps on the other worker costs a
+//! cross-thread wake-up (a futex and a context switch), which one thread never pays; the
+//! difference between the two is the scheduler's, not the router's.
+//!
+//! Run: `cargo bench -p ari-benches --bench router` (about 30 s; no Asterisk needed);
 //! `-- 1000` measures one subscriber count only.
 //! Without `--bench` (e.g. `cargo test --benches`) it runs a small burst as a smoke check.
 
@@ -41,6 +48,13 @@ const ROUNDS: usize = 3;
 struct Template {
     frame: String,
     quoted_id: String,
+}
+
+/// A small stable hash (FNV-1a), to map a corpus channel to a subscriber.
+fn fnv(bytes: &[u8], seed: u64) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325 ^ seed, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 fn templates() -> anyhow::Result<Vec<Template>> {
@@ -143,6 +157,8 @@ struct Burst {
 /// How a burst's frames are spread over the subscribers.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Spread {
+    /// Each corpus channel (per pass over the corpus) to one subscriber.
+    Calls,
     /// Frame `i` to subscriber `i mod n`.
     RoundRobin,
     /// Every frame to subscriber 0.
@@ -157,11 +173,16 @@ async fn burst(
 ) -> anyhow::Result<Burst> {
     let frames: Vec<String> = (0..events)
         .map(|i| {
+            let template = &templates[i % templates.len()];
             let target = match spread {
+                Spread::Calls => {
+                    let pass = (i / templates.len()) as u64;
+                    (fnv(template.quoted_id.as_bytes(), pass) % subscribers as u64) as usize
+                }
                 Spread::RoundRobin => i % subscribers,
                 Spread::OneBusy => 0,
             };
-            templates[i % templates.len()].render(&channel_name(target))
+            template.render(&channel_name(target))
         })
         .collect();
     let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
@@ -232,13 +253,27 @@ fn median(mut values: Vec<f64>) -> f64 {
     values.get(values.len() / 2).copied().unwrap_or(0.0)
 }
 
-async fn run(smoke: bool) -> anyhow::Result<()> {
-    let templates = templates()?;
-    let (events, rounds) = if smoke { (2_000, 1) } else { (EVENTS, ROUNDS) };
+/// One line of the report.
+#[derive(Debug)]
+struct Row {
+    runtime: &'static str,
+    spread: Spread,
+    subscribers: usize,
+    events_per_second: f64,
+    cpu_micros_per_event: f64,
+}
+
+/// Every spread and subscriber count on the current runtime.
+async fn run(
+    runtime: &'static str,
+    templates: &[Template],
+    events: usize,
+    rounds: usize,
+) -> anyhow::Result<Vec<Row>> {
     // `-- 1000` measures only that subscriber count (e.g. under a profiler).
     let only: Vec<usize> = std::env::args().filter_map(|a| a.parse().ok()).collect();
-    let mut results = Vec::new();
-    for spread in [Spread::RoundRobin, Spread::OneBusy] {
+    let mut rows = Vec::new();
+    for spread in [Spread::Calls, Spread::RoundRobin, Spread::OneBusy] {
         for subscribers in SUBSCRIBERS
             .into_iter()
             .filter(|n| only.is_empty() || only.contains(n))
@@ -246,38 +281,59 @@ async fn run(smoke: bool) -> anyhow::Result<()> {
             let mut rates = Vec::new();
             let mut cpu = Vec::new();
             for _ in 0..rounds {
-                let b = burst(&templates, subscribers, events, spread).await?;
+                let b = burst(templates, subscribers, events, spread).await?;
                 rates.push(b.events_per_second);
                 cpu.push(b.cpu_micros_per_event);
             }
-            eprintln!("router: {spread:?}, {subscribers} subscribers done");
-            results.push((spread, subscribers, median(rates), median(cpu)));
+            eprintln!("router: {runtime}, {spread:?}, {subscribers} subscribers done");
+            rows.push(Row {
+                runtime,
+                spread,
+                subscribers,
+                events_per_second: median(rates),
+                cpu_micros_per_event: median(cpu),
+            });
         }
     }
+    Ok(rows)
+}
+
+fn main() -> anyhow::Result<()> {
+    let smoke = !std::env::args().any(|a| a == "--bench");
+    let templates = templates()?;
+    let (events, rounds) = if smoke { (2_000, 1) } else { (EVENTS, ROUNDS) };
+    // The default multi-thread runtime (a worker per core), and one thread: waking a task
+    // on another worker costs a cross-thread wake-up, which one thread never pays.
+    let multi = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let mut rows = multi.block_on(run("multi-thread", &templates, events, rounds))?;
+    drop(multi);
+    let single = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    rows.extend(single.block_on(run("current-thread", &templates, events, rounds))?);
     println!(
         "\nrouter: bursts of {events} corpus frames ({} distinct) from a loopback fake Asterisk; \
          median of {rounds}\n",
         templates.len()
     );
     println!(
-        "{:<10} {:>12} {:>12} {:>22}",
-        "spread", "subscribers", "events/s", "client CPU µs/event"
+        "{:<15} {:<12} {:>12} {:>12} {:>22}",
+        "runtime", "spread", "subscribers", "events/s", "client CPU µs/event"
     );
-    for (spread, subscribers, rate, cpu) in results {
-        let spread = match spread {
-            Spread::RoundRobin => "spread",
+    for row in rows {
+        let spread = match row.spread {
+            Spread::Calls => "calls",
+            Spread::RoundRobin => "round robin",
             Spread::OneBusy => "one busy",
         };
-        println!("{spread:<10} {subscribers:>12} {rate:>12.0} {cpu:>22.2}");
+        println!(
+            "{:<15} {spread:<12} {:>12} {:>12.0} {:>22.2}",
+            row.runtime, row.subscribers, row.events_per_second, row.cpu_micros_per_event
+        );
     }
     Ok(())
-}
-
-fn main() -> anyhow::Result<()> {
-    let smoke = !std::env::args().any(|a| a == "--bench");
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
-    runtime.block_on(run(smoke))
 }
