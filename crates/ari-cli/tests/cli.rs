@@ -101,3 +101,57 @@ fn the_sandbox_refuses_to_run_without_root() {
     assert_clean_failure(&out);
     assert!(stderr(&out).contains("needs root"), "{}", stderr(&out));
 }
+
+#[test]
+fn events_record_into_a_missing_directory_fails_before_connecting() {
+    let out = ari(&[
+        "events",
+        "record",
+        "--out",
+        "/nonexistent-dir-for-ari-tests/corpus.jsonl",
+        "--url",
+        "http://127.0.0.1:9/ari",
+        "--user",
+        "u",
+        "--password",
+        "p",
+    ]);
+    assert_clean_failure(&out);
+    assert!(
+        stderr(&out).contains("/nonexistent-dir-for-ari-tests"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn events_tail_against_nothing_says_it_cannot_connect() {
+    let out = ari(&[
+        "events",
+        "tail",
+        "--url",
+        "http://127.0.0.1:9/ari",
+        "--user",
+        "u",
+        "--password",
+        "secret-password-value",
+    ]);
+    assert_clean_failure(&out);
+    let err = stderr(&out);
+    assert!(err.contains("cannot open the event WebSocket"), "{err}");
+    assert!(!err.contains("secret-password-value"), "{err}");
+}
+
+#[test]
+fn events_record_needs_a_duration_that_is_a_number() {
+    let out = ari(&[
+        "events",
+        "record",
+        "--out",
+        "/tmp/x.jsonl",
+        "--duration",
+        "soon",
+    ]);
+    assert_clean_failure(&out);
+    assert_eq!(out.status.code(), Some(2));
+}
