@@ -33,7 +33,7 @@ pub(crate) async fn run(
     timeout: u64,
 ) -> anyhow::Result<ExitCode> {
     let client = crate::connect::client(&connection).await?;
-    let app = app.unwrap_or_else(|| format!("demo_{:08x}", rand_u32()));
+    let app = app.unwrap_or_else(|| format!("demo_{:08x}", super::rand_u32()));
     let started = Instant::now();
     println!(
         "ari demo: Stasis application {app:?} on {}",
@@ -86,14 +86,6 @@ pub(crate) async fn run(
         summary(&progress)
     );
     Ok(ExitCode::SUCCESS)
-}
-
-fn rand_u32() -> u32 {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    nanos ^ std::process::id().rotate_left(16)
 }
 
 /// Starts the call. In the sandbox the channel enters the application through the dialplan

@@ -51,7 +51,7 @@ pub(crate) async fn run(action: EventsAction) -> anyhow::Result<ExitCode> {
 /// The application names to register: the given ones, checked, or a fresh one.
 fn app_names(source: &EventSource) -> anyhow::Result<Vec<String>> {
     if source.apps.is_empty() {
-        return Ok(vec![format!("events_{:08x}", rand_u32())]);
+        return Ok(vec![format!("events_{:08x}", super::rand_u32())]);
     }
     for app in &source.apps {
         if app.is_empty() {
@@ -70,14 +70,6 @@ fn app_names(source: &EventSource) -> anyhow::Result<Vec<String>> {
         }
     }
     Ok(source.apps.clone())
-}
-
-fn rand_u32() -> u32 {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    nanos ^ std::process::id().rotate_left(16)
 }
 
 /// A frame on one line: JSON allows raw line breaks only as whitespace between tokens (inside
@@ -499,7 +491,7 @@ struct Workload {
 
 impl Workload {
     async fn run(self) -> Outcome {
-        let prefix = format!("wl{:08x}", rand_u32());
+        let prefix = format!("wl{:08x}", super::rand_u32());
         let permits = Arc::new(tokio::sync::Semaphore::new(self.concurrency as usize));
         let mut tasks = tokio::task::JoinSet::new();
         let mut outcome = Outcome::default();
