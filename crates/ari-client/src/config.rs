@@ -104,8 +104,8 @@ impl ClientBuilder {
         self
     }
 
-    /// Trust the PEM certificate(s) in this file for `https`/`wss`, in addition to the built-in
-    /// web roots. Default: built-in roots only.
+    /// Trust the PEM certificate(s) in this file for `https`/`wss`, in addition to the system's
+    /// trusted CAs (and Mozilla's, for hosts without a CA store). Default: those roots only.
     pub fn ca_file(mut self, path: impl Into<PathBuf>) -> Self {
         self.ca_file = Some(path.into());
         self
@@ -122,8 +122,13 @@ impl ClientBuilder {
             .timeout(self.request_timeout)
             .pool_idle_timeout(Duration::from_secs(60))
             .user_agent(concat!("ari-client/", env!("CARGO_PKG_VERSION")));
+        // The system's trusted CAs, and Mozilla's as a floor for hosts without a CA store
+        // (minimal containers); the same set reqwest uses for HTTPS.
         let mut roots = rustls::RootCertStore::empty();
         roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        let system = rustls_native_certs::load_native_certs();
+        let (added, _) = roots.add_parsable_certificates(system.certs);
+        tracing::debug!(system_roots = added, "tls roots loaded");
         if let Some(path) = &self.ca_file {
             let pem = std::fs::read(path).map_err(|e| {
                 Error::config(format!("cannot read CA file {}: {e}", path.display()))
