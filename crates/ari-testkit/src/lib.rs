@@ -79,7 +79,7 @@ pub fn unique_app(prefix: &str) -> String {
 }
 
 /// The next event of any stream of [`Message`]s (an [`EventStream`], a subscription, a
-/// handle), skipping markers; panics (failing the test) after [`EVENT_TIMEOUT`] or when the
+/// handle), passing over markers; panics (failing the test) after [`EVENT_TIMEOUT`] or when the
 /// stream fails or ends.
 pub async fn next_event<S>(stream: &mut S) -> Event
 where
