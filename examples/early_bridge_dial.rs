@@ -43,6 +43,16 @@ pub async fn run(client: &Client, app: &str) -> anyhow::Result<Outcome> {
         .create("Local/wait@sandbox", app)
         .channel_id(callee.id().clone())
         .await?;
+    // The created channel joins the application a moment after the request returns; operations
+    // on it before its StasisStart may be refused (409).
+    loop {
+        match callee.next().await {
+            Some(Ok(Message::Event(Event::StasisStart(_)))) => break,
+            Some(Ok(_)) => {}
+            Some(Err(err)) => return Err(err.into()),
+            None => anyhow::bail!("the outgoing leg went away"),
+        }
+    }
     // 3. Its variables, before anything happens on it.
     client
         .channels()
