@@ -252,6 +252,14 @@ fn store(p: &ParamIr, expr: &str) -> String {
     }
 }
 
+/// Whether `op`'s body is one optional parameter that is the whole body (not a named field
+/// such as `variables`), e.g. an application's event filter.
+fn whole_optional_body(op: &OpIr) -> bool {
+    op.params.iter().any(|p| {
+        p.location == Location::Body && !p.required && !matches!(p.ty, Ty::StringMap | Ty::List(_))
+    })
+}
+
 fn path_expr(op: &OpIr) -> String {
     let mut template = String::new();
     let mut args = Vec::new();
@@ -393,13 +401,20 @@ fn emit_method(out: &mut String, op: &OpIr) {
         path = op.path,
         p = path_expr(op),
         e = errors.join(", "),
-        mutable = if required.iter().any(|p| p.location != Location::Path) {
+        mutable = if required.iter().any(|p| p.location != Location::Path)
+            || whole_optional_body(op)
+        {
             "mut "
         } else {
             ""
         },
     )
     .ok();
+    if whole_optional_body(op) {
+        // Over HTTP an absent body means an empty one; over the WebSocket Asterisk refuses a
+        // missing body (400), so send the empty object on both.
+        writeln!(out, "req.body = Some(serde_json::json!({{}}));").ok();
+    }
     for p in required.iter().filter(|p| p.location != Location::Path) {
         writeln!(out, "{}", store(p, &p.rust_name).replace("{req}", "req")).ok();
     }

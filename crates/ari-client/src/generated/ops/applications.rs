@@ -198,7 +198,7 @@ impl<'a> Applications<'a> {
         application_name: impl Into<crate::ids::ApplicationName>,
     ) -> FilterRequest<'a> {
         let application_name: crate::ids::ApplicationName = application_name.into();
-        let req = crate::client::Request::new(
+        let mut req = crate::client::Request::new(
             "applications.filter",
             crate::Method::Put,
             "/applications/{applicationName}/eventFilter",
@@ -208,6 +208,7 @@ impl<'a> Applications<'a> {
             ),
             &[(400, "Bad request."), (404, "Application does not exist.")],
         );
+        req.body = Some(serde_json::json!({}));
         FilterRequest {
             client: self.client,
             req,
