@@ -9,7 +9,6 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use base64::Engine as _;
 use tokio::net::{TcpListener, ToSocketAddrs};
 use tokio::sync::{mpsc, oneshot};
 use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
@@ -172,10 +171,7 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 
 /// The `Authorization` value Asterisk sends for `username:password` (for tests and tools).
 pub fn basic_authorization(username: &str, password: &str) -> String {
-    format!(
-        "Basic {}",
-        base64::engine::general_purpose::STANDARD.encode(format!("{username}:{password}"))
-    )
+    Credentials::new(username, password).basic_header()
 }
 
 #[cfg(test)]

@@ -313,11 +313,15 @@ pub(crate) async fn run(
     stop_rx: oneshot::Receiver<()>,
 ) {
     keep_connected(socket, &config, tx.as_ref(), &mut out_rx, stop_rx).await;
-    // Requests that reached the queue after the last connection ended were never written:
-    // answer them as not sent rather than dropping them, which reads as an unknown outcome.
+    refuse_queued(&mut out_rx, "the event websocket is closed");
+}
+
+/// Requests that reached the queue after the last connection ended were never written: answer
+/// them as not sent rather than dropping them, which reads as an unknown outcome.
+fn refuse_queued(out_rx: &mut mpsc::UnboundedReceiver<Outgoing>, reason: &str) {
     out_rx.close();
     while let Ok(out) = out_rx.try_recv() {
-        rest_ws::refuse(out, "the event websocket is closed");
+        rest_ws::refuse(out, reason);
     }
 }
 
@@ -352,10 +356,7 @@ pub(crate) async fn run_accepted(
     }
     let _ = tokio::time::timeout(config.idle_timeout, socket.close(None)).await;
     tx.close();
-    out_rx.close();
-    while let Ok(out) = out_rx.try_recv() {
-        rest_ws::refuse(out, "the outbound websocket is closed");
-    }
+    refuse_queued(&mut out_rx, "the outbound websocket is closed");
 }
 
 const RECONNECTING: &str = "the event websocket is reconnecting";
