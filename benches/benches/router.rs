@@ -299,6 +299,11 @@ async fn run(
 }
 
 fn main() -> anyhow::Result<()> {
+    report("glibc malloc")
+}
+
+/// Runs every case and prints the table; `allocator` names the global allocator in use.
+pub(crate) fn report(allocator: &str) -> anyhow::Result<()> {
     let smoke = !std::env::args().any(|a| a == "--bench");
     let templates = templates()?;
     let (events, rounds) = if smoke { (2_000, 1) } else { (EVENTS, ROUNDS) };
@@ -317,7 +322,7 @@ fn main() -> anyhow::Result<()> {
     rows.extend(single.block_on(run("current-thread", &templates, events, rounds))?);
     println!(
         "\nrouter: bursts of {events} corpus frames ({} distinct) from a loopback fake Asterisk; \
-         median of {rounds}\n",
+         median of {rounds}; allocator: {allocator}\n",
         templates.len()
     );
     println!(

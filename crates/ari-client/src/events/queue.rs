@@ -3,8 +3,14 @@
 //! When the consumer falls `capacity` items behind, further events are dropped and counted; the
 //! consumer then receives one [`Message::Lagged`] at the gap, so it knows to resync. Control
 //! items (reconnect markers, errors) are never dropped.
+//!
+//! Events are queued without waking the consumer; the producer wakes it once it has queued
+//! every frame the socket had ready. Waking a task that sleeps on another worker thread costs
+//! a futex and a context switch, so a burst spread over many subscribers would otherwise pay
+//! that once per event instead of once per subscriber and burst.
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
 
@@ -24,6 +30,8 @@ struct State {
 struct Shared {
     state: Mutex<State>,
     waker: AtomicWaker,
+    /// An event was queued since the consumer was last woken.
+    wake_due: AtomicBool,
     capacity: usize,
 }
 
@@ -42,11 +50,12 @@ pub(crate) struct Receiver {
 pub(crate) fn bounded(capacity: usize) -> (Sender, Receiver) {
     let shared = Arc::new(Shared {
         state: Mutex::new(State {
-            items: VecDeque::with_capacity(capacity.min(1024)),
+            items: VecDeque::new(),
             missed: 0,
             closed: false,
         }),
         waker: AtomicWaker::new(),
+        wake_due: AtomicBool::new(false),
         capacity: capacity.max(1),
     });
     (
@@ -74,17 +83,27 @@ impl State {
 }
 
 impl Sender {
-    /// Queues an event, or counts it as missed when the consumer is `capacity` behind.
-    pub(crate) fn push_event(&self, message: Message) {
+    /// Queues an event without waking the consumer, or counts it as missed when the consumer
+    /// is `capacity` behind. Returns `true` for the first event since the last [`Sender::wake`]:
+    /// the caller then owes this queue one `wake` (a caller that keeps no list may just call
+    /// `wake` after its batch).
+    pub(crate) fn push_event(&self, message: Message) -> bool {
         let mut state = self.shared.lock();
         if state.items.len() >= self.shared.capacity {
             state.missed += 1;
-            return;
+            return false;
         }
         state.flush_missed();
         state.items.push_back(Ok(message));
         drop(state);
-        self.shared.waker.wake();
+        !self.shared.wake_due.swap(true, Ordering::AcqRel)
+    }
+
+    /// Wakes the consumer if events were queued since it was last woken.
+    pub(crate) fn wake(&self) {
+        if self.shared.wake_due.swap(false, Ordering::AcqRel) {
+            self.shared.waker.wake();
+        }
     }
 
     /// Queues a marker or an error; never dropped.

@@ -160,6 +160,12 @@ pub(crate) fn fail_all(pending: &Pending) {
     }
 }
 
+/// Forgets requests whose caller stopped waiting (its timeout passed): Asterisk may never
+/// answer them, and on a connection that lives for days the table must not keep them all.
+pub(crate) fn forget_abandoned(pending: &Pending) {
+    lock(pending).retain(|_, flight| !flight.reply.is_closed());
+}
+
 #[derive(Deserialize)]
 struct RestResponse {
     transaction_id: String,
@@ -201,4 +207,35 @@ pub(crate) fn take_response(text: &str, pending: &Pending) -> bool {
     };
     let _ = flight.reply.send(result);
     true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn in_flight(pending: &Pending, id: &str) -> oneshot::Receiver<Result<RawResponse>> {
+        let (reply, answer) = oneshot::channel();
+        let flight = InFlight {
+            operation: "getInfo",
+            errors: &[],
+            reply,
+        };
+        lock(pending).insert(id.to_owned(), flight);
+        answer
+    }
+
+    #[test]
+    fn requests_whose_caller_gave_up_are_forgotten_and_the_others_kept() {
+        let pending: Pending = Arc::default();
+        let waiting = in_flight(&pending, "waiting");
+        drop(in_flight(&pending, "abandoned"));
+        forget_abandoned(&pending);
+        let left: Vec<String> = lock(&pending).keys().cloned().collect();
+        assert_eq!(left, ["waiting"]);
+        assert!(take_response(
+            r#"{"type":"RESTResponse","transaction_id":"waiting","status_code":204}"#,
+            &pending
+        ));
+        drop(waiting);
+    }
 }

@@ -90,6 +90,8 @@ struct Table {
     next_id: u64,
     subscribers: HashMap<u64, queue::Sender>,
     by_key: HashMap<Filter, Vec<u64>>,
+    /// Subscribers given events since the last flush, each once.
+    to_wake: Vec<u64>,
     closed: bool,
 }
 
@@ -106,7 +108,7 @@ impl Shared {
 
     fn dispatch(&self, event: Event) {
         let keys = Filter::keys_of(&event);
-        let table = self.lock();
+        let mut table = self.lock();
         let mut targets: Vec<u64> = Vec::new();
         for key in std::iter::once(&Filter::All).chain(keys.iter()) {
             if let Some(ids) = table.by_key.get(key) {
@@ -120,13 +122,18 @@ impl Shared {
         let Some((last, rest)) = targets.split_last() else {
             return;
         };
+        let table = &mut *table;
         for id in rest {
-            if let Some(tx) = table.subscribers.get(id) {
-                tx.push_event(Message::Event(event.clone()));
+            if let Some(tx) = table.subscribers.get(id)
+                && tx.push_event(Message::Event(event.clone()))
+            {
+                table.to_wake.push(*id);
             }
         }
-        if let Some(tx) = table.subscribers.get(last) {
-            tx.push_event(Message::Event(event));
+        if let Some(tx) = table.subscribers.get(last)
+            && tx.push_event(Message::Event(event))
+        {
+            table.to_wake.push(*last);
         }
     }
 }
@@ -134,6 +141,16 @@ impl Shared {
 impl Deliver for Shared {
     fn frame(&self, text: &str) {
         self.dispatch(decode_event(text));
+    }
+
+    fn flush(&self) {
+        let mut table = self.lock();
+        let table = &mut *table;
+        for id in table.to_wake.drain(..) {
+            if let Some(tx) = table.subscribers.get(&id) {
+                tx.wake();
+            }
+        }
     }
 
     fn push_control(&self, item: Result<Message>) {

@@ -5,13 +5,13 @@
 //! exponential backoff and jitter, then yields [`Message::Reconnected`]. REST requests sent over
 //! the socket ([`EventStream::rest_client`]) go through the same task.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use futures_util::{SinkExt as _, Stream, StreamExt as _};
+use futures_util::{FutureExt as _, SinkExt as _, Stream, StreamExt as _};
 use rand::Rng as _;
 use tokio::sync::{mpsc, oneshot};
 use tokio_tungstenite::tungstenite::{self, client::IntoClientRequest as _, http::HeaderValue};
@@ -24,6 +24,9 @@ use super::{Message, decode_event};
 pub(crate) trait Deliver: Send + Sync + 'static {
     /// A text frame that was not the answer to a REST request.
     fn frame(&self, text: &str);
+    /// Wakes the consumers of what [`Deliver::frame`] queued: called once the socket has no
+    /// frame ready (or after a batch), so a burst wakes each consumer once, not per event.
+    fn flush(&self);
     /// A marker or a terminal error; never dropped.
     fn push_control(&self, item: Result<Message>);
     /// The connection ended for good.
@@ -50,6 +53,10 @@ impl Deliver for QueueDelivery {
             Message::Event(decode_event(text))
         };
         self.tx.push_event(message);
+    }
+
+    fn flush(&self) {
+        self.tx.wake();
     }
 
     fn push_control(&self, item: Result<Message>) {
@@ -455,31 +462,33 @@ async fn serve(
     ping.reset();
     let idle = tokio::time::sleep(config.idle_timeout);
     tokio::pin!(idle);
-    let mut replaced = std::collections::HashSet::new();
+    let mut replaced = HashSet::new();
     loop {
         tokio::select! {
             biased;
             _ = &mut *stop_rx => return Lost::Stopped,
             frame = socket.next() => {
                 idle.as_mut().reset(tokio::time::Instant::now() + config.idle_timeout);
-                match frame {
-                    Some(Ok(tungstenite::Message::Text(text))) => {
-                        if !rest_ws::take_response(text.as_str(), pending) {
-                            tx.frame(text.as_str());
-                            if let Some(app) = replaced_application(text.as_str()) {
-                                replaced.insert(app.clone());
-                                if config.apps.iter().all(|a| replaced.contains(a)) {
-                                    return Lost::Replaced(app);
-                                }
-                            }
-                        }
+                // Take every frame that is already here before waking the consumers, so a burst
+                // wakes each once; the batch limit keeps pings and REST writes going meanwhile.
+                let mut frame = frame;
+                let mut taken = 1;
+                let lost = loop {
+                    if let Some(lost) = take_frame(frame, config, tx, pending, &mut replaced) {
+                        break Some(lost);
                     }
-                    Some(Ok(tungstenite::Message::Close(frame))) => {
-                        return Lost::Broken(format!("closed by asterisk: {frame:?}"));
+                    if taken == READY_BATCH {
+                        break None;
                     }
-                    Some(Ok(_)) => {}
-                    Some(Err(err)) => return Lost::Broken(err.to_string()),
-                    None => return Lost::Broken("connection closed".to_owned()),
+                    match socket.next().now_or_never() {
+                        Some(next) => frame = next,
+                        None => break None,
+                    }
+                    taken += 1;
+                };
+                tx.flush();
+                if let Some(lost) = lost {
+                    return lost;
                 }
             }
             // A write waits while the peer does not read; one stuck for the idle timeout means
@@ -492,6 +501,7 @@ async fn serve(
                 }
             }
             _ = ping.tick() => {
+                rest_ws::forget_abandoned(pending);
                 let ping = socket.send(tungstenite::Message::Ping(Vec::new().into()));
                 match tokio::time::timeout(config.idle_timeout, ping).await {
                     Ok(Ok(())) => {}
@@ -506,6 +516,39 @@ async fn serve(
                 ));
             }
         }
+    }
+}
+
+/// The most frames taken from the socket before the consumers are woken.
+const READY_BATCH: usize = 128;
+
+/// Handles one frame read from the socket; `Some` when the connection is over.
+fn take_frame(
+    frame: Option<std::result::Result<tungstenite::Message, tungstenite::Error>>,
+    config: &EventStreamBuilder,
+    tx: &dyn Deliver,
+    pending: &Pending,
+    replaced: &mut HashSet<String>,
+) -> Option<Lost> {
+    match frame {
+        Some(Ok(tungstenite::Message::Text(text))) => {
+            if !rest_ws::take_response(text.as_str(), pending) {
+                tx.frame(text.as_str());
+                if let Some(app) = replaced_application(text.as_str()) {
+                    replaced.insert(app.clone());
+                    if config.apps.iter().all(|a| replaced.contains(a)) {
+                        return Some(Lost::Replaced(app));
+                    }
+                }
+            }
+            None
+        }
+        Some(Ok(tungstenite::Message::Close(frame))) => {
+            Some(Lost::Broken(format!("closed by asterisk: {frame:?}")))
+        }
+        Some(Ok(_)) => None,
+        Some(Err(err)) => Some(Lost::Broken(err.to_string())),
+        None => Some(Lost::Broken("connection closed".to_owned())),
     }
 }
 
