@@ -1,6 +1,7 @@
 //! REST throughput and latency against the live sandbox (loopback): `GET /asterisk/info`
 //! through `ari_client` over HTTP (typed, decoded into `AsteriskInfo`; and untyped, the body
-//! left as bytes) and over REST over WebSocket, against a raw `reqwest` client on the same
+//! left as bytes) and over REST over WebSocket (the event stream's socket, and two sockets of
+//! their own from `Client::rest_sockets`), against a raw `reqwest` client on the same
 //! endpoint (the baseline; also with the body decoded into `AsteriskInfo`, as the typed client
 //! does), one request at a time and 16 in flight. A second baseline, a raw WebSocket
 //! (tokio-tungstenite sending `RESTRequest` frames and matching the `RESTResponse`s in one
@@ -271,12 +272,13 @@ impl Tally {
 }
 
 /// The names of the clients, in the order [`connect`] gives them.
-const NAMES: [&str; 6] = [
+const NAMES: [&str; 7] = [
     "raw reqwest, HTTP",
     "raw reqwest + serde_json decode, HTTP",
     "ari_client, HTTP",
     "ari_client untyped request, HTTP",
     "ari_client, REST over WebSocket",
+    "ari_client, REST over 2 WebSockets",
     "raw WebSocket (closed loop)",
 ];
 
@@ -284,7 +286,7 @@ const NAMES: [&str; 6] = [
 /// REST over WebSocket (kept open while its client is used).
 async fn connect(
     status: &ari_sandbox::Status,
-) -> anyhow::Result<([Target; 6], ari_client::events::EventStream)> {
+) -> anyhow::Result<([Target; 7], ari_client::events::EventStream)> {
     let client = ari_testkit::client_for(status);
     let reqwest = |decode| -> anyhow::Result<Target> {
         Ok(Target::Reqwest {
@@ -318,6 +320,16 @@ async fn connect(
         // Its own client, so its own connection.
         Target::AriUntyped(ari_testkit::client_for(status)),
         Target::Ari(events.rest_client()),
+        // Its own sockets, closed when the target is dropped.
+        Target::Ari(
+            ari_testkit::client_for(status)
+                .rest_sockets()
+                .sockets(2)
+                .application_prefix(ari_testkit::unique_app("bench_rest_sockets"))
+                .connect()
+                .await
+                .context("cannot open the REST WebSockets")?,
+        ),
         Target::RawWebSocket(Arc::new(tokio::sync::Mutex::new(raw))),
     ];
     Ok((targets, events))

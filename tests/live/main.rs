@@ -16,5 +16,6 @@ mod hello;
 mod ops;
 mod outbound;
 mod replaced;
+mod rest_sockets;
 mod routing;
 mod sandbox;

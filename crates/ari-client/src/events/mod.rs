@@ -9,6 +9,7 @@ mod decode;
 pub(crate) mod fast;
 mod outbound;
 mod queue;
+mod rest_pool;
 pub(crate) mod rest_ws;
 mod router;
 mod socket;
@@ -18,6 +19,7 @@ use std::time::Duration;
 pub use crate::generated::events::Event;
 pub use decode::{decode_event, try_decode_event};
 pub use outbound::{OutboundListener, basic_authorization};
+pub use rest_pool::RestSocketsBuilder;
 pub use router::{Filter, Router, Subscription};
 pub use socket::{EventStream, EventStreamBuilder};
 

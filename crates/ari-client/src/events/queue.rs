@@ -191,6 +191,20 @@ mod tests {
     }
 
     #[test]
+    fn a_batch_of_events_owes_the_consumer_one_wake_up() {
+        let (tx, rx) = bounded(8);
+        assert!(
+            tx.push_event(event(0)),
+            "the first event of a batch asks for a wake-up"
+        );
+        assert!(!tx.push_event(event(1)));
+        tx.wake();
+        assert!(tx.push_event(event(2)), "a new batch after the wake-up");
+        tx.wake();
+        assert_eq!(drain(&rx).len(), 3);
+    }
+
+    #[test]
     fn markers_are_never_dropped() {
         let (tx, rx) = bounded(1);
         tx.push_event(event(0));

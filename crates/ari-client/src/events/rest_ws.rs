@@ -5,6 +5,7 @@
 //! (safe to retry); one written before the connection dropped fails as *outcome unknown*.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -38,10 +39,29 @@ pub(crate) struct InFlight {
     reply: Reply,
 }
 
-/// The handle through which a [`Client`](crate::Client) sends requests over the socket.
+/// The handle through which a [`Client`](crate::Client) sends requests over one socket, or
+/// spreads them over several (see [`RestSocketsBuilder`](super::RestSocketsBuilder)).
 #[derive(Debug, Clone)]
 pub(crate) struct RestChannel {
+    lanes: Arc<[Lane]>,
+    /// Keeps the sockets of a pool open while any client uses it.
+    _sockets: Option<Arc<[oneshot::Sender<()>]>>,
+}
+
+/// One socket's queue of requests, with how many of them await their answer.
+#[derive(Debug)]
+struct Lane {
     out: mpsc::UnboundedSender<Outgoing>,
+    in_flight: AtomicUsize,
+}
+
+/// Counts a request as in flight on its lane until it is answered, times out or is dropped.
+struct InFlightGuard<'a>(&'a Lane);
+
+impl Drop for InFlightGuard<'_> {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 fn not_sent(operation: &'static str, why: &str) -> Error {
@@ -54,7 +74,42 @@ fn lock(pending: &Pending) -> std::sync::MutexGuard<'_, HashMap<String, InFlight
 
 impl RestChannel {
     pub(crate) fn new(out: mpsc::UnboundedSender<Outgoing>) -> Self {
-        Self { out }
+        Self {
+            lanes: Arc::new([Lane {
+                out,
+                in_flight: AtomicUsize::new(0),
+            }]),
+            _sockets: None,
+        }
+    }
+
+    /// One channel over several sockets, each request taking the one with the fewest requests
+    /// awaiting an answer; the sockets close when the last clone is dropped.
+    pub(crate) fn pool(channels: &[RestChannel], sockets: Vec<oneshot::Sender<()>>) -> Self {
+        let lanes: Vec<Lane> = channels
+            .iter()
+            .flat_map(|channel| channel.lanes.iter())
+            .map(|lane| Lane {
+                out: lane.out.clone(),
+                in_flight: AtomicUsize::new(0),
+            })
+            .collect();
+        Self {
+            lanes: lanes.into(),
+            _sockets: Some(sockets.into()),
+        }
+    }
+
+    /// How many sockets the requests are spread over.
+    pub(crate) fn sockets(&self) -> usize {
+        self.lanes.len()
+    }
+
+    fn least_busy_lane(&self) -> Option<&Lane> {
+        self.lanes
+            .iter()
+            .filter(|lane| !lane.out.is_closed())
+            .min_by_key(|lane| lane.in_flight.load(Ordering::Relaxed))
     }
 
     pub(crate) async fn execute(&self, req: Request, timeout: Duration) -> Result<RawResponse> {
@@ -86,7 +141,12 @@ impl RestChannel {
             frame: frame.to_string(),
             reply,
         };
-        if self.out.send(outgoing).is_err() {
+        let Some(lane) = self.least_busy_lane() else {
+            return Err(not_sent(req.operation, "the event websocket is closed"));
+        };
+        lane.in_flight.fetch_add(1, Ordering::Relaxed);
+        let _in_flight = InFlightGuard(lane);
+        if lane.out.send(outgoing).is_err() {
             return Err(not_sent(req.operation, "the event websocket is closed"));
         }
         match tokio::time::timeout(timeout, answer).await {
@@ -237,5 +297,31 @@ mod tests {
             &pending
         ));
         drop(waiting);
+    }
+
+    #[test]
+    fn a_pool_sends_to_the_open_socket_with_the_fewest_requests_waiting() {
+        let (first_out, _first_rx) = mpsc::unbounded_channel();
+        let (second_out, second_rx) = mpsc::unbounded_channel();
+        let pool = RestChannel::pool(
+            &[RestChannel::new(first_out), RestChannel::new(second_out)],
+            Vec::new(),
+        );
+        assert_eq!(pool.sockets(), 2);
+        let first = &pool.lanes[0];
+        let second = &pool.lanes[1];
+        first.in_flight.fetch_add(2, Ordering::Relaxed);
+        assert!(std::ptr::eq(pool.least_busy_lane().unwrap(), second));
+        {
+            // Two requests awaiting their answers on the second socket, as `execute` counts them.
+            second.in_flight.fetch_add(2, Ordering::Relaxed);
+            let _one = InFlightGuard(second);
+            let _two = InFlightGuard(second);
+            assert!(std::ptr::eq(pool.least_busy_lane().unwrap(), first));
+        }
+        assert!(std::ptr::eq(pool.least_busy_lane().unwrap(), second));
+        // A socket whose connection ended is skipped.
+        drop(second_rx);
+        assert!(std::ptr::eq(pool.least_busy_lane().unwrap(), first));
     }
 }
