@@ -101,7 +101,12 @@ impl OutboundListener {
                 Ok(response)
             };
             let stream = tokio_tungstenite::MaybeTlsStream::Plain(tcp);
-            match tokio_tungstenite::accept_hdr_async(stream, check).await {
+            let accept = tokio_tungstenite::accept_hdr_async_with_config(
+                stream,
+                check,
+                Some(super::socket::websocket_config()),
+            );
+            match accept.await {
                 Ok(socket) => {
                     tracing::info!(%peer, "outbound websocket from asterisk accepted");
                     return Ok(self.serve(socket));

@@ -221,6 +221,15 @@ impl EventStreamBuilder {
     }
 }
 
+/// The WebSocket settings of every event connection, both directions.
+///
+/// tungstenite zero-fills the free part of its read buffer before each read; with its default
+/// 128 KiB buffer that memset costs more than the rest of handling a small frame (a REST answer,
+/// an event of a quiet connection). 16 KiB still takes a burst's frames by the dozen per read.
+pub(crate) fn websocket_config() -> tungstenite::protocol::WebSocketConfig {
+    tungstenite::protocol::WebSocketConfig::default().read_buffer_size(16 * 1024)
+}
+
 pub(crate) type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
@@ -255,7 +264,12 @@ async fn handshake(builder: &EventStreamBuilder) -> Result<Socket> {
         .tls
         .as_ref()
         .map(|config| tokio_tungstenite::Connector::Rustls(config.clone()));
-    let connect = tokio_tungstenite::connect_async_tls_with_config(request, None, false, connector);
+    let connect = tokio_tungstenite::connect_async_tls_with_config(
+        request,
+        Some(websocket_config()),
+        false,
+        connector,
+    );
     let (socket, _) = tokio::time::timeout(inner.connect_timeout, connect)
         .await
         .map_err(|_| {
