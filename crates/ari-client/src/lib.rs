@@ -33,7 +33,8 @@
 //!   playback, recording or event type; [`handles`] build on it (race-free creation: ids are
 //!   made here and subscribed before the request leaves), and so does the [`mirror`];
 //! - [`EventStream::rest_client`](events::EventStream::rest_client) sends the typed operations
-//!   over the WebSocket instead of HTTP (Asterisk 22.4+), and
+//!   over the WebSocket instead of HTTP (Asterisk 22.4+), [`Client::rest_sockets`] over a few
+//!   WebSockets of their own (Asterisk serves one socket's requests one at a time), and
 //!   [`Client::listen_outbound`] accepts the WebSocket Asterisk opens itself (22.5+).
 //!
 //! [`Client::request`] calls any path untyped.
