@@ -231,6 +231,18 @@ impl Error {
         )
     }
 
+    /// The request certainly did not reach Asterisk (the connection was down or closed
+    /// before it was written): safe to send again.
+    pub fn is_not_sent(&self) -> bool {
+        matches!(
+            &*self.inner,
+            ErrorKind::Transport {
+                outcome_unknown: false,
+                ..
+            }
+        )
+    }
+
     /// Another connection took over the application; see [`ErrorKind::ApplicationReplaced`].
     pub fn is_application_replaced(&self) -> bool {
         matches!(&*self.inner, ErrorKind::ApplicationReplaced { .. })

@@ -410,16 +410,11 @@ impl Layout {
         let _ = Command::new("kill")
             .args(["-TERM", &pid.to_string()])
             .status();
-        let deadline = Instant::now() + Duration::from_secs(15);
-        while Path::new(&format!("/proc/{pid}")).exists() {
-            if Instant::now() > deadline {
-                let _ = Command::new("kill")
-                    .args(["-KILL", &pid.to_string()])
-                    .status();
-                std::thread::sleep(Duration::from_millis(200));
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(50));
+        if !wait_gone(pid, Duration::from_secs(15)) {
+            let _ = Command::new("kill")
+                .args(["-KILL", &pid.to_string()])
+                .status();
+            wait_gone(pid, Duration::from_secs(5));
         }
         let _ = std::fs::remove_file(self.pid_file());
         Ok(true)
@@ -533,6 +528,20 @@ pub(crate) fn asterisk_package_version(root: &Path) -> Option<String> {
         .lines()
         .find_map(|l| l.strip_prefix("Version: "))
         .map(str::to_owned)
+}
+
+/// Waits until process `pid` has exited (its `/proc` entry is gone), at most `within`; returns
+/// whether it did. Asterisk is not our child, so there is nothing to `wait` on.
+pub(crate) fn wait_gone(pid: u32, within: Duration) -> bool {
+    let deadline = Instant::now() + within;
+    let entry = format!("/proc/{pid}");
+    while Path::new(&entry).exists() {
+        if Instant::now() > deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    true
 }
 
 #[cfg(test)]

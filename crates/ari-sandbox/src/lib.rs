@@ -382,8 +382,11 @@ impl Sandbox {
             std::process::Command::new("kill").args(["-KILL", &pid.to_string()]),
             "killing asterisk",
         )?;
-        while Path::new(&format!("/proc/{pid}")).exists() {
-            std::thread::sleep(Duration::from_millis(20));
+        if !instance::wait_gone(pid, Duration::from_secs(10)) {
+            return Err(Error::Io {
+                context: format!("asterisk (pid {pid}) still runs 10 s after SIGKILL"),
+                source: std::io::Error::other("process did not exit"),
+            });
         }
         Ok(true)
     }

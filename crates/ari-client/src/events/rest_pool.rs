@@ -37,10 +37,12 @@ impl Client {
     /// Asterisk only opens an event WebSocket for a Stasis application, so each socket
     /// registers one under a unique name (`ari-rest-<random>` by default) that no dialplan
     /// sends calls to: it receives no events, only the answers to its requests. Asterisk lists
-    /// these applications in `GET /applications` while they are connected. Each socket pings,
-    /// notices a dead peer and reconnects like an [`EventStream`](super::EventStream); a request
-    /// that meets a socket while it reconnects fails as not sent (safe to retry). The sockets
-    /// close when the returned client and all its clones are dropped.
+    /// these applications in `GET /applications` while they are connected. Each request goes
+    /// to the socket with the fewest answers outstanding. Each socket pings, notices a dead
+    /// peer and reconnects like an [`EventStream`](super::EventStream); meanwhile requests go to
+    /// the other sockets, and only when none is up does a request fail, as not sent
+    /// ([`Error::is_not_sent`]: safe to retry). The sockets close when the returned client and
+    /// all its clones are dropped.
     ///
     /// The same two differences from HTTP apply as for
     /// [`EventStream::rest_client`](super::EventStream::rest_client): binary answers (a stored

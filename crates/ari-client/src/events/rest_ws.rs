@@ -105,11 +105,15 @@ impl RestChannel {
         self.lanes.len()
     }
 
-    fn least_busy_lane(&self) -> Option<&Lane> {
+    /// The open socket not `tried` yet with the fewest requests awaiting an answer.
+    fn least_busy_lane(&self, tried: &[bool]) -> Option<(usize, &Lane)> {
         self.lanes
             .iter()
-            .filter(|lane| !lane.out.is_closed())
-            .min_by_key(|lane| lane.in_flight.load(Ordering::Relaxed))
+            .enumerate()
+            .filter(|(index, lane)| {
+                !tried.get(*index).copied().unwrap_or(false) && !lane.out.is_closed()
+            })
+            .min_by_key(|(_, lane)| lane.in_flight.load(Ordering::Relaxed))
     }
 
     pub(crate) async fn execute(&self, req: Request, timeout: Duration) -> Result<RawResponse> {
@@ -133,32 +137,52 @@ impl RestChannel {
             frame["content_type"] = "application/json".into();
             frame["message_body"] = body.to_string().into();
         }
-        let (reply, answer) = oneshot::channel();
-        let outgoing = Outgoing {
-            transaction_id: transaction_id.clone(),
-            operation: req.operation,
-            errors: req.errors,
-            frame: frame.to_string(),
-            reply,
-        };
-        let Some(lane) = self.least_busy_lane() else {
-            return Err(not_sent(req.operation, "the event websocket is closed"));
-        };
-        lane.in_flight.fetch_add(1, Ordering::Relaxed);
-        let _in_flight = InFlightGuard(lane);
-        if lane.out.send(outgoing).is_err() {
-            return Err(not_sent(req.operation, "the event websocket is closed"));
+        let frame = frame.to_string();
+        let deadline = tokio::time::Instant::now() + timeout;
+        // A socket that is down refuses a request as not sent; a pool then tries its other
+        // sockets, each once, so one reconnecting socket costs the caller nothing.
+        let mut tried = vec![false; self.lanes.len()];
+        let mut refused = None;
+        while let Some((index, lane)) = self.least_busy_lane(&tried) {
+            tried[index] = true;
+            let (reply, answer) = oneshot::channel();
+            let outgoing = Outgoing {
+                transaction_id: transaction_id.clone(),
+                operation: req.operation,
+                errors: req.errors,
+                frame: frame.clone(),
+                reply,
+            };
+            match lane.call(outgoing, answer, deadline).await {
+                Err(err) if err.is_not_sent() => refused = Some(err),
+                answered => return answered,
+            }
         }
-        match tokio::time::timeout(timeout, answer).await {
+        Err(refused.unwrap_or_else(|| not_sent(req.operation, "the event websocket is closed")))
+    }
+}
+
+impl Lane {
+    async fn call(
+        &self,
+        outgoing: Outgoing,
+        answer: oneshot::Receiver<Result<RawResponse>>,
+        deadline: tokio::time::Instant,
+    ) -> Result<RawResponse> {
+        let operation = outgoing.operation;
+        self.in_flight.fetch_add(1, Ordering::Relaxed);
+        let _in_flight = InFlightGuard(self);
+        if self.out.send(outgoing).is_err() {
+            return Err(not_sent(operation, "the event websocket is closed"));
+        }
+        match tokio::time::timeout_at(deadline, answer).await {
             Ok(Ok(result)) => result,
             Ok(Err(_)) => Err(Error::transport(
-                req.operation,
+                operation,
                 true,
                 "the event websocket task ended".to_owned(),
             )),
-            Err(_) => Err(Error::new(ErrorKind::Timeout {
-                operation: req.operation,
-            })),
+            Err(_) => Err(Error::new(ErrorKind::Timeout { operation })),
         }
     }
 }
@@ -311,17 +335,17 @@ mod tests {
         let first = &pool.lanes[0];
         let second = &pool.lanes[1];
         first.in_flight.fetch_add(2, Ordering::Relaxed);
-        assert!(std::ptr::eq(pool.least_busy_lane().unwrap(), second));
+        assert!(std::ptr::eq(pool.least_busy_lane(&[]).unwrap().1, second));
         {
             // Two requests awaiting their answers on the second socket, as `execute` counts them.
             second.in_flight.fetch_add(2, Ordering::Relaxed);
             let _one = InFlightGuard(second);
             let _two = InFlightGuard(second);
-            assert!(std::ptr::eq(pool.least_busy_lane().unwrap(), first));
+            assert!(std::ptr::eq(pool.least_busy_lane(&[]).unwrap().1, first));
         }
-        assert!(std::ptr::eq(pool.least_busy_lane().unwrap(), second));
+        assert!(std::ptr::eq(pool.least_busy_lane(&[]).unwrap().1, second));
         // A socket whose connection ended is skipped.
         drop(second_rx);
-        assert!(std::ptr::eq(pool.least_busy_lane().unwrap(), first));
+        assert!(std::ptr::eq(pool.least_busy_lane(&[]).unwrap().1, first));
     }
 }

@@ -273,6 +273,7 @@ async fn assert_refused_fast(rest: &Client) {
     .expect_err("a request succeeded while the socket was down");
     let took = started.elapsed();
     assert!(!err.is_outcome_unknown(), "{err:?}");
+    assert!(err.is_not_sent(), "{err:?}");
     assert!(err.is_connect(), "{err:?}");
     assert!(took < Duration::from_secs(1), "took {took:?} to refuse");
     assert_error_has_no_secret(&err);
@@ -331,4 +332,61 @@ async fn a_request_after_the_stream_is_dropped_fails_as_not_sent() {
     drop(stream);
     conn.wait_closed().await;
     assert_refused_fast(&rest).await;
+}
+
+#[tokio::test]
+async fn a_pool_of_rest_sockets_sends_around_one_that_is_reconnecting() {
+    let server = FakeAri::start().await;
+    let pool = server
+        .client()
+        .rest_sockets()
+        .sockets(2)
+        .backoff(Duration::from_millis(10), Duration::from_millis(40))
+        .connect()
+        .await
+        .unwrap();
+    let broken = server.next_ws().await;
+    let mut working = server.next_ws().await;
+
+    // Both sockets take requests while both are up.
+    let mut seen_on_broken = broken;
+    let calls: Vec<_> = (0..2)
+        .map(|_| spawn_request(&pool, Method::Get, "channels/c1", &[], None))
+        .collect();
+    for conn in [&mut seen_on_broken, &mut working] {
+        let request = conn.recv_json().await;
+        conn.send_json(response(&request, 200, "OK", Some(r#"{"id":"c1"}"#)));
+    }
+    for call in calls {
+        finish(call).await.unwrap();
+    }
+
+    server.set_default_upgrade(Upgrade::Refuse);
+    seen_on_broken.reset();
+    // Two refused attempts: that socket's loss is known and it is between attempts.
+    server.wait_upgrade_attempts(4).await;
+    for _ in 0..3 {
+        let call = spawn_request(&pool, Method::Get, "channels/c1", &[], None);
+        let request = working.recv_json().await;
+        working.send_json(response(&request, 200, "OK", Some(r#"{"id":"c1"}"#)));
+        assert_eq!(finish(call).await.unwrap().body, br#"{"id":"c1"}"#);
+    }
+
+    // With no socket up, requests fail as not sent (one may still meet the second socket
+    // before its loss is noticed: its outcome is then unknown).
+    working.reset();
+    let refused = tokio::time::timeout(DEADLINE, async {
+        loop {
+            let err = finish(spawn_request(&pool, Method::Get, "channels/c1", &[], None))
+                .await
+                .unwrap_err();
+            if err.is_not_sent() {
+                return err;
+            }
+            assert!(err.is_outcome_unknown(), "{err:?}");
+        }
+    })
+    .await
+    .expect("requests kept reaching a socket after both were lost");
+    assert!(refused.is_connect(), "{refused:?}");
 }
