@@ -245,7 +245,9 @@ pub(crate) fn fail_all(pending: &Pending) {
 }
 
 /// Forgets requests whose caller stopped waiting (its timeout passed): Asterisk may never
-/// answer them, and on a connection that lives for days the table must not keep them all.
+/// answer them, and on a connection that lives for days the table must not keep them all. An
+/// answer that comes later is delivered as a `RESTResponse` event, as it would be before the
+/// sweep.
 pub(crate) fn forget_abandoned(pending: &Pending) {
     lock(pending).retain(|_, flight| !flight.reply.is_closed());
 }
@@ -269,6 +271,11 @@ pub(crate) fn take_response(text: &str, pending: &Pending) -> bool {
     let Some(flight) = lock(pending).remove(&response.transaction_id) else {
         return false;
     };
+    // The caller stopped waiting (its timeout passed): like an answer whose entry was already
+    // swept, it goes to the event consumers, so the outcome is not lost.
+    if flight.reply.is_closed() {
+        return false;
+    }
     let body = match response.message_body {
         None | Some(serde_json::Value::Null) => Vec::new(),
         Some(serde_json::Value::String(s)) => s.into_bytes(),
@@ -321,6 +328,16 @@ mod tests {
             &pending
         ));
         drop(waiting);
+        // A late answer, whether its entry was swept or its caller just left, is not taken.
+        assert!(!take_response(
+            r#"{"type":"RESTResponse","transaction_id":"abandoned","status_code":204}"#,
+            &pending
+        ));
+        drop(in_flight(&pending, "left"));
+        assert!(!take_response(
+            r#"{"type":"RESTResponse","transaction_id":"left","status_code":204}"#,
+            &pending
+        ));
     }
 
     #[test]

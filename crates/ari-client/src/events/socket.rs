@@ -591,6 +591,10 @@ impl EventStream {
     /// Asterisk imposes: an answer on the socket is text, so a binary answer (a stored
     /// recording's file) is refused with 406; and an application event filter whose `allowed`
     /// list lacks `RESTResponse` also filters the answers out, so requests time out.
+    ///
+    /// An answer that arrives after its request timed out is not lost: this stream delivers it
+    /// as a [`RESTResponse`](crate::models::RESTResponse) event, whose status and body tell
+    /// what became of the request.
     pub fn rest_client(&self) -> Client {
         self.client.with_rest_channel(self.rest.clone())
     }
