@@ -37,6 +37,23 @@ pub(crate) fn decode(text: &str) -> Option<Event> {
     Some(event)
 }
 
+/// Whether a frame is of type `event_type` (its top-level `"type"`), without decoding it.
+///
+/// The connection asks this of every frame (is it a REST answer? has the application been
+/// taken over?), so it reads only up to the type, which Asterisk writes first; a frame the fast
+/// reader cannot walk is parsed by serde.
+pub(crate) fn is_type(text: &str, event_type: &str) -> bool {
+    #[derive(serde::Deserialize)]
+    struct TypeOnly {
+        #[serde(rename = "type")]
+        event_type: String,
+    }
+    match (Parser { text, pos: 0 }).top_level_type() {
+        Some(found) => found == event_type,
+        None => serde_json::from_str::<TypeOnly>(text).is_ok_and(|t| t.event_type == event_type),
+    }
+}
+
 /// Reads the value of a field into its slot; a field seen twice gives up (serde reports it).
 #[inline]
 pub(crate) fn field<T: FastDecode>(slot: &mut Option<T>, p: &mut Parser<'_>) -> Option<()> {

@@ -262,7 +262,7 @@ struct RestResponse {
 
 /// If `text` is a `RESTResponse` to one of our requests, delivers it and returns true.
 pub(crate) fn take_response(text: &str, pending: &Pending) -> bool {
-    if !text.contains("\"RESTResponse\"") {
+    if !super::fast::is_type(text, "RESTResponse") {
         return false;
     }
     let Ok(response) = serde_json::from_str::<RestResponse>(text) else {

@@ -318,7 +318,7 @@ fn replaced_application(text: &str) -> Option<String> {
     struct Replaced {
         application: String,
     }
-    if !text.contains("\"ApplicationReplaced\"") {
+    if !super::fast::is_type(text, "ApplicationReplaced") {
         return None;
     }
     serde_json::from_str::<Replaced>(text)
