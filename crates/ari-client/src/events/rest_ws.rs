@@ -187,12 +187,42 @@ impl Lane {
     }
 }
 
-/// Writes a request; on failure it is answered as not sent and the error returned.
+/// The most requests written before one flush.
+const WRITE_BATCH: usize = 64;
+
+/// Writes `first` and the requests already queued behind it (up to a batch), then flushes once:
+/// a burst of concurrent requests costs one write, and Asterisk one read, instead of one each.
+///
+/// A request that could not be buffered is answered as not sent. A failed flush leaves the
+/// batch in flight: the caller drops the connection and [`fail_all`] answers them as
+/// *outcome unknown*, since part of the batch may have reached Asterisk.
+pub(crate) async fn send_queued<S>(
+    socket: &mut S,
+    first: Outgoing,
+    queued: &mut mpsc::UnboundedReceiver<Outgoing>,
+    pending: &Pending,
+) -> std::result::Result<(), String>
+where
+    S: futures_util::Sink<tungstenite::Message, Error = tungstenite::Error> + Unpin,
+{
+    let mut next = Some(first);
+    let mut written = 0;
+    while let Some(out) = next.take() {
+        feed(socket, out, pending).await?;
+        written += 1;
+        if written < WRITE_BATCH {
+            next = queued.try_recv().ok();
+        }
+    }
+    socket.flush().await.map_err(|err| err.to_string())
+}
+
+/// Buffers one request for writing; on failure it is answered as not sent.
 ///
 /// The request counts as in flight from before the write: should the write be abandoned
 /// half-way (the connection task gives up on a stalled peer), [`fail_all`] answers it as
 /// *outcome unknown* instead of its caller seeing the reply channel vanish.
-pub(crate) async fn send<S>(
+async fn feed<S>(
     socket: &mut S,
     out: Outgoing,
     pending: &Pending,
@@ -215,7 +245,7 @@ where
             reply,
         },
     );
-    match socket.send(tungstenite::Message::Text(frame.into())).await {
+    match socket.feed(tungstenite::Message::Text(frame.into())).await {
         Ok(()) => Ok(()),
         Err(err) => {
             let text = err.to_string();

@@ -508,7 +508,8 @@ async fn serve(
             // A write waits while the peer does not read; one stuck for the idle timeout means
             // the peer is gone (the idle timer itself cannot fire while a write is awaited).
             Some(out) = out_rx.recv() => {
-                match tokio::time::timeout(config.idle_timeout, rest_ws::send(socket, out, pending)).await {
+                let write = rest_ws::send_queued(socket, out, out_rx, pending);
+                match tokio::time::timeout(config.idle_timeout, write).await {
                     Ok(Ok(())) => {}
                     Ok(Err(err)) => return Lost::Broken(err),
                     Err(_) => return Lost::Broken(write_stalled(config)),

@@ -390,3 +390,37 @@ async fn a_pool_of_rest_sockets_sends_around_one_that_is_reconnecting() {
     .expect("requests kept reaching a socket after both were lost");
     assert!(refused.is_connect(), "{refused:?}");
 }
+
+#[tokio::test]
+async fn many_concurrent_requests_each_get_their_own_answer() {
+    let server = FakeAri::start().await;
+    let client = server.client();
+    let stream = stream_of(&client).await;
+    let mut conn = server.next_ws().await;
+    let rest = stream.rest_client();
+
+    // Written together (the connection batches what is queued), answered in reverse order.
+    let paths: Vec<&'static str> = (0..40)
+        .map(|n| &*Box::leak(format!("channels/c{n}").into_boxed_str()))
+        .collect();
+    let calls: Vec<_> = paths
+        .iter()
+        .map(|path| spawn_request(&rest, Method::Get, path, &[], None))
+        .collect();
+    let mut requests = Vec::new();
+    for _ in 0..paths.len() {
+        requests.push(conn.recv_json().await);
+    }
+    for request in requests.iter().rev() {
+        let id = request["uri"]
+            .as_str()
+            .unwrap()
+            .trim_start_matches("channels/");
+        let body = format!(r#"{{"id":"{id}"}}"#);
+        conn.send_json(response(request, 200, "OK", Some(&body)));
+    }
+    for (n, call) in calls.into_iter().enumerate() {
+        let answer = finish(call).await.unwrap();
+        assert_eq!(answer.body, format!(r#"{{"id":"c{n}"}}"#).into_bytes());
+    }
+}
