@@ -23,7 +23,7 @@
 //! cross-thread wake-up (a futex and a context switch), which one thread never pays; the
 //! difference between the two is the scheduler's, not the router's.
 //!
-//! Run: `cargo bench -p ari-benches --bench router` (about 30 s; no Asterisk needed);
+//! Run: `cargo bench -p ari-benches --bench router` (about a minute; no Asterisk needed);
 //! `-- 1000` measures one subscriber count only.
 //! Without `--bench` (e.g. `cargo test --benches`) it runs a small burst as a smoke check.
 
@@ -41,7 +41,7 @@ use tokio_tungstenite::tungstenite;
 /// Events per burst, subscriber counts, bursts per count.
 const EVENTS: usize = 100_000;
 const SUBSCRIBERS: [usize; 3] = [1, 100, 1_000];
-const ROUNDS: usize = 3;
+const ROUNDS: usize = 5;
 
 /// A corpus frame about a channel, and that channel's id as it appears in the frame (quoted).
 #[derive(Debug)]
@@ -264,6 +264,9 @@ struct Row {
 }
 
 /// Every spread and subscriber count on the current runtime.
+///
+/// The cases take turns within each round, so a change of load on the shared machine touches
+/// all of them alike; each row is the median of its rounds.
 async fn run(
     runtime: &'static str,
     templates: &[Template],
@@ -272,30 +275,35 @@ async fn run(
 ) -> anyhow::Result<Vec<Row>> {
     // `-- 1000` measures only that subscriber count (e.g. under a profiler).
     let only: Vec<usize> = std::env::args().filter_map(|a| a.parse().ok()).collect();
-    let mut rows = Vec::new();
-    for spread in [Spread::Calls, Spread::RoundRobin, Spread::OneBusy] {
-        for subscribers in SUBSCRIBERS
-            .into_iter()
-            .filter(|n| only.is_empty() || only.contains(n))
-        {
-            let mut rates = Vec::new();
-            let mut cpu = Vec::new();
-            for _ in 0..rounds {
-                let b = burst(templates, subscribers, events, spread).await?;
-                rates.push(b.events_per_second);
-                cpu.push(b.cpu_micros_per_event);
-            }
-            eprintln!("router: {runtime}, {spread:?}, {subscribers} subscribers done");
-            rows.push(Row {
-                runtime,
-                spread,
-                subscribers,
-                events_per_second: median(rates),
-                cpu_micros_per_event: median(cpu),
-            });
+    let cases: Vec<(Spread, usize)> = [Spread::Calls, Spread::RoundRobin, Spread::OneBusy]
+        .into_iter()
+        .flat_map(|spread| {
+            SUBSCRIBERS
+                .into_iter()
+                .filter(|n| only.is_empty() || only.contains(n))
+                .map(move |n| (spread, n))
+        })
+        .collect();
+    let mut samples: Vec<(Vec<f64>, Vec<f64>)> = vec![(Vec::new(), Vec::new()); cases.len()];
+    for round in 0..rounds {
+        for (i, &(spread, subscribers)) in cases.iter().enumerate() {
+            let b = burst(templates, subscribers, events, spread).await?;
+            samples[i].0.push(b.events_per_second);
+            samples[i].1.push(b.cpu_micros_per_event);
         }
+        eprintln!("router: {runtime}, round {} of {rounds} done", round + 1);
     }
-    Ok(rows)
+    Ok(cases
+        .into_iter()
+        .zip(samples)
+        .map(|((spread, subscribers), (rates, cpu))| Row {
+            runtime,
+            spread,
+            subscribers,
+            events_per_second: median(rates),
+            cpu_micros_per_event: median(cpu),
+        })
+        .collect())
 }
 
 fn main() -> anyhow::Result<()> {
