@@ -11,7 +11,8 @@
 //! The machine is shared, so the clients take turns in slices (the order rotating from slice
 //! to slice, new connections in each) and a change of load touches all of them alike; the
 //! report gives each client's median throughput over the slices, p50 and p99 latency over all
-//! its requests, the ratio to raw reqwest at the same concurrency, and the client's own CPU
+//! its requests, the median over the slices of its ratio to raw reqwest in the same slice at the
+//! same concurrency, and the client's own CPU
 //! time per request (this process's threads, from `/proc/self/task/*/schedstat`: what the
 //! client costs, whatever else runs on the machine).
 //!
@@ -264,6 +265,19 @@ impl Tally {
         self.cpu.as_secs_f64() * 1e6 / self.latencies.len().max(1) as f64
     }
 
+    /// The median over the slices of this client's rate over the baseline's in the same
+    /// slice: both met the same load of the shared machine, which a ratio of medians ignores.
+    fn median_ratio_to(&self, baseline: &[f64]) -> f64 {
+        let mut ratios: Vec<f64> = self
+            .rates
+            .iter()
+            .zip(baseline)
+            .map(|(rate, base)| rate / base)
+            .collect();
+        ratios.sort_by(f64::total_cmp);
+        ratios.get(ratios.len() / 2).copied().unwrap_or(0.0)
+    }
+
     fn median_rate(&self) -> f64 {
         let mut rates = self.rates.clone();
         rates.sort_by(f64::total_cmp);
@@ -382,7 +396,7 @@ async fn run(smoke: bool) -> anyhow::Result<()> {
         "client", "in flight", "req/s", "p50 µs", "p99 µs", "vs reqwest", "CPU µs/req"
     );
     for (slot, in_flight) in [(0, 1), (1, IN_FLIGHT)] {
-        let baseline = tallies[0][slot].median_rate();
+        let baseline = tallies[0][slot].rates.clone();
         for (i, name) in NAMES.iter().enumerate() {
             let tally = &mut tallies[i][slot];
             tally.latencies.sort();
@@ -391,7 +405,7 @@ async fn run(smoke: bool) -> anyhow::Result<()> {
                 "{name:<38} {in_flight:>9} {rate:>10.0} {:>9} {:>9} {:>10.3}x {:>11.1}",
                 percentile(&tally.latencies, 0.50).as_micros(),
                 percentile(&tally.latencies, 0.99).as_micros(),
-                rate / baseline,
+                tally.median_ratio_to(&baseline),
                 tally.cpu_micros_per_request()
             );
         }
