@@ -9,11 +9,8 @@ use ari_testkit::{EVENT_TIMEOUT, EventLog, unique_app};
 
 /// The Stasis applications whose name starts with `prefix`, as Asterisk lists them.
 async fn applications_named(client: &ari_client::Client, prefix: &str) -> Vec<String> {
-    let mut names: Vec<String> = client
-        .applications()
-        .list()
+    let mut names: Vec<String> = ari_testkit::list_applications(client)
         .await
-        .unwrap()
         .into_iter()
         .map(|app| app.name.as_str().to_owned())
         .filter(|name| name.starts_with(prefix))

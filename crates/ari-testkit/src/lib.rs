@@ -64,6 +64,27 @@ pub fn client() -> Client {
     client_for(shared())
 }
 
+/// `GET /applications`, asked again while Asterisk answers it with its transient error.
+///
+/// Asterisk 22.10.1 answers 500 `Allocation failed` when an application unregisters while it
+/// lists them, which the tests running beside this one do all the time.
+pub async fn list_applications(client: &Client) -> Vec<ari_client::models::Application> {
+    let mut attempts = 0;
+    loop {
+        match client.applications().list().await {
+            Ok(listed) => return listed,
+            Err(err)
+                if attempts < 20
+                    && err.status() == Some(500)
+                    && err.to_string().contains("Allocation failed") =>
+            {
+                attempts += 1;
+            }
+            Err(err) => panic!("GET /applications failed: {err}"),
+        }
+    }
+}
+
 /// A Stasis application name unique to this test and process: `t_<prefix>_<pid>_<n>_<random>`.
 ///
 /// Only letters, digits and `_`, so it can also be a dialplan extension (`Local/<app>@stasis`).

@@ -21,7 +21,7 @@ async fn exercise(ctx: &mut Ctx) {
     let app = ctx.app.clone();
 
     // Our connected application is registered, with nothing subscribed yet.
-    let listed = applications.list().await.unwrap();
+    let listed = ari_testkit::list_applications(&client).await;
     assert!(listed.iter().any(|a| a.name == app.as_str()), "{listed:?}");
     let got = applications.get(app.as_str()).await.unwrap();
     assert_eq!(got.name, app.as_str());
