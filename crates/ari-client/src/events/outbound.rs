@@ -95,6 +95,10 @@ impl OutboundListener {
                 .accept()
                 .await
                 .map_err(|e| Error::transport("outbound.accept", false, e))?;
+            // Answers to REST requests are small writes that must not wait for acknowledgements.
+            if let Err(err) = tcp.set_nodelay(true) {
+                tracing::debug!(%peer, error = %err, "cannot disable Nagle on the outbound websocket");
+            }
             let expected = self.expected.as_ref().map(Credentials::basic_header);
             let check = move |request: &Request, mut response: Response| {
                 check_request(request, &mut response, expected.as_deref())?;

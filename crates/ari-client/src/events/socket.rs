@@ -264,10 +264,13 @@ async fn handshake(builder: &EventStreamBuilder) -> Result<Socket> {
         .tls
         .as_ref()
         .map(|config| tokio_tungstenite::Connector::Rustls(config.clone()));
+    // No Nagle: a REST request written while an earlier one is unacknowledged must not wait
+    // for that acknowledgement.
+    let disable_nagle = true;
     let connect = tokio_tungstenite::connect_async_tls_with_config(
         request,
         Some(websocket_config()),
-        false,
+        disable_nagle,
         connector,
     );
     let (socket, _) = tokio::time::timeout(inner.connect_timeout, connect)
