@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures_util::SinkExt as _;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, oneshot};
 use tokio_tungstenite::tungstenite;
 
@@ -126,18 +126,21 @@ impl RestChannel {
             uri.push('?');
             uri.push_str(&query);
         }
-        let mut frame = serde_json::json!({
-            "type": "RESTRequest",
-            "transaction_id": transaction_id,
-            "request_id": transaction_id,
-            "method": req.method.as_str(),
-            "uri": uri,
-        });
-        if let Some(body) = &req.body {
-            frame["content_type"] = "application/json".into();
-            frame["message_body"] = body.to_string().into();
-        }
-        let frame = frame.to_string();
+        let frame = RestRequestFrame {
+            kind: "RESTRequest",
+            transaction_id: &transaction_id,
+            request_id: &transaction_id,
+            method: req.method.as_str(),
+            uri: &uri,
+            content_type: req.body.as_ref().map(|_| "application/json"),
+            message_body: req.body.as_ref().map(ToString::to_string),
+        };
+        let frame = serde_json::to_string(&frame).map_err(|err| {
+            Error::config(format!(
+                "cannot encode the request of {}: {err}",
+                req.operation
+            ))
+        })?;
         let deadline = tokio::time::Instant::now() + timeout;
         // A socket that is down refuses a request as not sent; a pool then tries its other
         // sockets, each once, so one reconnecting socket costs the caller nothing.
@@ -282,9 +285,27 @@ pub(crate) fn forget_abandoned(pending: &Pending) {
     lock(pending).retain(|_, flight| !flight.reply.is_closed());
 }
 
+/// A `RESTRequest` message as Asterisk reads it.
+#[derive(Serialize)]
+struct RestRequestFrame<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    transaction_id: &'a str,
+    request_id: &'a str,
+    method: &'a str,
+    uri: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    content_type: Option<&'static str>,
+    /// The JSON body, as a string (Asterisk's format).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message_body: Option<String>,
+}
+
 #[derive(Deserialize)]
-struct RestResponse {
-    transaction_id: String,
+struct RestResponse<'a> {
+    /// Our ids are hex: borrowed from the frame (an escaped one would still decode, owned).
+    #[serde(borrow)]
+    transaction_id: std::borrow::Cow<'a, str>,
     status_code: u16,
     #[serde(default)]
     message_body: Option<serde_json::Value>,
@@ -298,7 +319,7 @@ pub(crate) fn take_response(text: &str, pending: &Pending) -> bool {
     let Ok(response) = serde_json::from_str::<RestResponse>(text) else {
         return false;
     };
-    let Some(flight) = lock(pending).remove(&response.transaction_id) else {
+    let Some(flight) = lock(pending).remove(response.transaction_id.as_ref()) else {
         return false;
     };
     // The caller stopped waiting (its timeout passed): like an answer whose entry was already
