@@ -129,7 +129,8 @@ impl Error {
                 source,
             } => ErrorKind::Transport {
                 operation,
-                outcome_unknown: false,
+                // Asterisk answered: the request reached it, whatever the answer said.
+                outcome_unknown: true,
                 source: format!("could not decode {body:?}: {source}").into(),
             },
             ErrorKind::WebSocket { source } => ErrorKind::WebSocket {
