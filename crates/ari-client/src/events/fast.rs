@@ -10,6 +10,7 @@
 //! So this path never changes what a frame decodes to; it only skips serde's generic
 //! machinery for the common case (about twice as fast on a recorded corpus).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use crate::generated::events::{Event, fast_decode_known};
@@ -37,20 +38,22 @@ pub(crate) fn decode(text: &str) -> Option<Event> {
     Some(event)
 }
 
-/// Whether a frame is of type `event_type` (its top-level `"type"`), without decoding it.
+/// A frame's top-level `"type"`, without decoding the frame.
 ///
 /// The connection asks this of every frame (is it a REST answer? has the application been
-/// taken over?), so it reads only up to the type, which Asterisk writes first; a frame the fast
+/// taken over?), so it reads only up to the type, which Asterisk writes early; a frame the fast
 /// reader cannot walk is parsed by serde.
-pub(crate) fn is_type(text: &str, event_type: &str) -> bool {
+pub(crate) fn frame_type(text: &str) -> Option<Cow<'_, str>> {
     #[derive(serde::Deserialize)]
     struct TypeOnly {
         #[serde(rename = "type")]
         event_type: String,
     }
     match (Parser { text, pos: 0 }).top_level_type() {
-        Some(found) => found == event_type,
-        None => serde_json::from_str::<TypeOnly>(text).is_ok_and(|t| t.event_type == event_type),
+        Some(found) => Some(Cow::Borrowed(found)),
+        None => serde_json::from_str::<TypeOnly>(text)
+            .ok()
+            .map(|t| Cow::Owned(t.event_type)),
     }
 }
 

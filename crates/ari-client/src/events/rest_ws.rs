@@ -311,11 +311,9 @@ struct RestResponse<'a> {
     message_body: Option<serde_json::Value>,
 }
 
-/// If `text` is a `RESTResponse` to one of our requests, delivers it and returns true.
+/// If `text`, a `RESTResponse` frame, answers one of our requests, delivers the answer and
+/// returns true.
 pub(crate) fn take_response(text: &str, pending: &Pending) -> bool {
-    if !super::fast::is_type(text, "RESTResponse") {
-        return false;
-    }
     let Ok(response) = serde_json::from_str::<RestResponse>(text) else {
         return false;
     };

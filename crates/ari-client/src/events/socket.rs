@@ -315,14 +315,11 @@ enum Lost {
     Replaced(String),
 }
 
-/// The application an `ApplicationReplaced` frame names, if `text` is one.
+/// The application an `ApplicationReplaced` frame names.
 fn replaced_application(text: &str) -> Option<String> {
     #[derive(serde::Deserialize)]
     struct Replaced {
         application: String,
-    }
-    if !super::fast::is_type(text, "ApplicationReplaced") {
-        return None;
     }
     serde_json::from_str::<Replaced>(text)
         .ok()
@@ -550,13 +547,19 @@ fn take_frame(
 ) -> Option<Lost> {
     match frame {
         Some(Ok(tungstenite::Message::Text(text))) => {
-            if !rest_ws::take_response(text.as_str(), pending) {
-                tx.frame(text.as_str());
-                if let Some(app) = replaced_application(text.as_str()) {
-                    replaced.insert(app.clone());
-                    if config.apps.iter().all(|a| replaced.contains(a)) {
-                        return Some(Lost::Replaced(app));
-                    }
+            let text = text.as_str();
+            let frame_type = super::fast::frame_type(text);
+            let frame_type = frame_type.as_deref();
+            if frame_type == Some("RESTResponse") && rest_ws::take_response(text, pending) {
+                return None;
+            }
+            tx.frame(text);
+            if frame_type == Some("ApplicationReplaced")
+                && let Some(app) = replaced_application(text)
+            {
+                replaced.insert(app.clone());
+                if config.apps.iter().all(|a| replaced.contains(a)) {
+                    return Some(Lost::Replaced(app));
                 }
             }
             None
