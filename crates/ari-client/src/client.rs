@@ -9,6 +9,7 @@ use url::Url;
 
 use crate::config::{ClientBuilder, Credentials};
 use crate::error::{ApiError, Error, ErrorKind, Result};
+use crate::events::fast::{self, FastDecode};
 use crate::events::rest_ws::RestChannel;
 
 /// A handle to one Asterisk's ARI. Cheap to clone (an `Arc`), `Send + Sync`.
@@ -331,9 +332,25 @@ impl Client {
     }
 
     /// Executes and decodes a JSON answer.
-    pub(crate) async fn call_json<T: DeserializeOwned>(&self, req: Request) -> Result<T> {
+    pub(crate) async fn call_json<T>(&self, req: Request) -> Result<T>
+    where
+        T: DeserializeOwned + FastDecode + PartialEq + std::fmt::Debug,
+    {
         let operation = req.operation;
         let raw = self.execute(req).await?;
+        // Answers are read like events: the reader specialised for Asterisk's JSON first, serde
+        // for whatever it does not take. Debug builds (every test run) check that both agree.
+        if let Some(value) = fast::decode_body::<T>(&raw.body) {
+            #[cfg(debug_assertions)]
+            {
+                let by_serde = serde_json::from_slice::<T>(&raw.body);
+                debug_assert!(
+                    matches!(&by_serde, Ok(decoded) if *decoded == value),
+                    "{operation}: the fast reader gave {value:?}, serde {by_serde:?}"
+                );
+            }
+            return Ok(value);
+        }
         serde_json::from_slice(&raw.body).map_err(|source| {
             Error::new(ErrorKind::Decode {
                 operation,
@@ -406,6 +423,20 @@ pub(crate) fn encode_segment(segment: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn answers_take_the_fast_reader_and_agree_with_serde() {
+        // Bodies as the sandbox's Asterisk 22.10.1 answered them.
+        let info = br#"{"build":{"os":"Linux","kernel":"unknown","machine":"unknown","options":"OPTIONAL_API, TEST_FRAMEWORK","date":"2026-07-20 21:35:32 UTC","user":"nobody"},"system":{"version":"22.10.1","entity_id":"02:16:86:20:c5:fe"},"config":{"name":"","default_language":"en","setid":{"user":"","group":""}},"status":{"startup_time":"2026-11-30T06:48:44.156+0000","last_reload_time":"2026-11-30T08:35:31.142+0000"}}"#;
+        let fast: crate::models::AsteriskInfo = fast::decode_body(info).unwrap();
+        assert_eq!(fast, serde_json::from_slice(info).unwrap());
+        let sounds = br#"[{"id":"queue-minutes","formats":[{"language":"en_US","format":"gsm"},{"language":"en","format":"gsm"}]}]"#;
+        let fast: Vec<crate::models::Sound> = fast::decode_body(sounds).unwrap();
+        assert_eq!(fast, serde_json::from_slice::<Vec<_>>(sounds).unwrap());
+        // What the fast reader leaves (an escape) still decodes, through serde.
+        let escaped = br#"{"id":"a"b","formats":[]}"#;
+        assert!(fast::decode_body::<crate::models::Sound>(escaped).is_none());
+    }
 
     #[test]
     fn request_urls_are_the_joined_base_url() {

@@ -38,6 +38,15 @@ pub(crate) fn decode(text: &str) -> Option<Event> {
     Some(event)
 }
 
+/// Decodes a REST answer's body on the fast path; `None` when it needs serde.
+pub(crate) fn decode_body<T: FastDecode>(body: &[u8]) -> Option<T> {
+    let text = std::str::from_utf8(body).ok()?;
+    let mut p = Parser { text, pos: 0 };
+    let value = T::fast(&mut p)?;
+    p.end()?;
+    Some(value)
+}
+
 /// A frame's top-level `"type"`, without decoding the frame.
 ///
 /// The connection asks this of every frame (is it a REST answer? has the application been
