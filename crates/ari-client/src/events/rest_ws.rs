@@ -135,7 +135,7 @@ impl RestChannel {
             content_type: req.body.as_ref().map(|_| "application/json"),
             message_body: req.body.as_ref().map(ToString::to_string),
         };
-        let frame = serde_json::to_string(&frame).map_err(|err| {
+        let mut frame = serde_json::to_string(&frame).map_err(|err| {
             Error::config(format!(
                 "cannot encode the request of {}: {err}",
                 req.operation
@@ -148,12 +148,18 @@ impl RestChannel {
         let mut refused = None;
         while let Some((index, lane)) = self.least_busy_lane(&tried) {
             tried[index] = true;
+            // The frame is copied only while another socket could still take it.
+            let frame = if tried.iter().all(|&t| t) {
+                std::mem::take(&mut frame)
+            } else {
+                frame.clone()
+            };
             let (reply, answer) = oneshot::channel();
             let outgoing = Outgoing {
                 transaction_id: transaction_id.clone(),
                 operation: req.operation,
                 errors: req.errors,
-                frame: frame.clone(),
+                frame,
                 reply,
             };
             match lane.call(outgoing, answer, deadline).await {
