@@ -8,12 +8,14 @@
 //! task, a closed loop with no queue in between), tells Asterisk's own cost of REST over
 //! WebSocket from the client's.
 //!
-//! The machine is shared, so the clients take turns in slices (the order rotating from slice
-//! to slice, new connections in each) and a change of load touches all of them alike; the
+//! The machine is shared, so the clients take turns in slices (in a new random order in each
+//! slice, on new connections) and a change of load touches all of them alike. One
+//! request at a time, each client takes turns over eight connections of its own: a connection
+//! keeps one of two speeds for its lifetime here, and eight draws average it out. The
 //! report gives each client's median throughput over the slices, p50 and p99 latency over all
 //! its requests, the median over the slices of its ratio to raw reqwest in the same slice at the
-//! same concurrency, and the client's own CPU
-//! time per request (this process's threads, from `/proc/self/task/*/schedstat`: what the
+//! same concurrency with the quartiles of those ratios (the middle half of the slices: how far
+//! the machine's noise spreads them), and the client's own CPU time per request (this process's threads, from `/proc/self/task/*/schedstat`: what the
 //! client costs, whatever else runs on the machine).
 //!
 //! Run: `cargo bench -p ari-benches --bench rest` (brings the sandbox up; about a minute).
@@ -26,16 +28,19 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, bail};
 use ari_client::Client;
 use futures_util::{SinkExt as _, StreamExt as _};
+use rand::seq::SliceRandom as _;
 use tokio_tungstenite::tungstenite::{self, client::IntoClientRequest as _};
 
 type RawSocket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// Requests per slice: sequential, and in total with 16 in flight.
-const SEQUENTIAL: usize = 500;
+const SEQUENTIAL: usize = 480;
 const PARALLEL: usize = 2_000;
 const IN_FLIGHT: usize = 16;
-const SLICES: usize = 20;
+const SLICES: usize = 24;
+/// Connections each client takes turns over, one request at a time (see [`run`]).
+const SEQUENTIAL_CONNECTIONS: usize = 8;
 
 /// Who sends the requests.
 #[derive(Debug, Clone)]
@@ -88,7 +93,9 @@ impl Target {
                     .request(ari_client::Method::Get, "asterisk/info", &[], None)
                     .await?;
             }
-            Target::RawWebSocket(_) => bail!("the raw WebSocket is driven by raw_closed_loop"),
+            Target::RawWebSocket(socket) => {
+                raw_closed_loop(socket, 1, 1).await?;
+            }
         }
         Ok(())
     }
@@ -207,6 +214,29 @@ async fn measure(target: &Target, total: usize, in_flight: usize) -> anyhow::Res
     Ok(run)
 }
 
+/// `total` requests one at a time, each on the next of `targets` in turn.
+async fn measure_in_turns(targets: &[Target], total: usize) -> anyhow::Result<Run> {
+    let cpu_before = process_cpu()?;
+    let targets = targets.to_vec();
+    let measuring = tokio::spawn(async move {
+        let started = Instant::now();
+        let mut latencies = Vec::with_capacity(total);
+        for target in targets.iter().cycle().take(total) {
+            let t = Instant::now();
+            target.call().await?;
+            latencies.push(t.elapsed());
+        }
+        anyhow::Ok(Run {
+            elapsed: started.elapsed(),
+            latencies,
+            cpu: Duration::ZERO,
+        })
+    });
+    let mut run = measuring.await??;
+    run.cpu = process_cpu()?.saturating_sub(cpu_before);
+    Ok(run)
+}
+
 async fn measure_requests(target: &Target, total: usize, in_flight: usize) -> anyhow::Result<Run> {
     if let Target::RawWebSocket(socket) = target {
         return raw_closed_loop(socket, total, in_flight).await;
@@ -237,6 +267,15 @@ async fn measure_requests(target: &Target, total: usize, in_flight: usize) -> an
     })
 }
 
+/// The value at fraction `p` of `sorted` (nearest rank).
+fn percentile_of(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let rank = ((sorted.len() - 1) as f64 * p).round() as usize;
+    sorted[rank.min(sorted.len() - 1)]
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {
         return Duration::ZERO;
@@ -265,9 +304,9 @@ impl Tally {
         self.cpu.as_secs_f64() * 1e6 / self.latencies.len().max(1) as f64
     }
 
-    /// The median over the slices of this client's rate over the baseline's in the same
-    /// slice: both met the same load of the shared machine, which a ratio of medians ignores.
-    fn median_ratio_to(&self, baseline: &[f64]) -> f64 {
+    /// This client's rate over the baseline's in each slice, sorted: both met the same load of
+    /// the shared machine, which a ratio of medians ignores.
+    fn ratios_to(&self, baseline: &[f64]) -> Vec<f64> {
         let mut ratios: Vec<f64> = self
             .rates
             .iter()
@@ -275,7 +314,7 @@ impl Tally {
             .map(|(rate, base)| rate / base)
             .collect();
         ratios.sort_by(f64::total_cmp);
-        ratios.get(ratios.len() / 2).copied().unwrap_or(0.0)
+        ratios
     }
 
     fn median_rate(&self) -> f64 {
@@ -357,43 +396,61 @@ async fn run(smoke: bool) -> anyhow::Result<()> {
         (SEQUENTIAL, PARALLEL, SLICES)
     };
     let mut tallies: Vec<[Tally; 2]> = NAMES.iter().map(|_| Default::default()).collect();
-    for slice in 0..slices {
-        // New connections in every slice: on this VM one request at a time over a connection
-        // takes about 35 or about 90 µs, depending on the connection (where its Asterisk thread
-        // runs, it seems), and stays so for its lifetime; fresh connections in a rotating order
-        // give every client the same draws.
-        let (targets, events) = connect(status).await?;
-        // HTTP connections open on the first request: warming up in turns makes each client
-        // open its connections first, second, … in as many slices as the others.
-        for turn in 0..targets.len() {
-            let target = &targets[(slice + turn) % targets.len()];
-            measure(target, IN_FLIGHT, 1).await?;
-            measure(target, IN_FLIGHT * 4, IN_FLIGHT).await?;
+    let connections = if smoke { 2 } else { SEQUENTIAL_CONNECTIONS };
+    for _ in 0..slices {
+        // New connections in every slice. On this VM one request at a time over a connection
+        // takes one of two times (about 35 or about 90 µs on one VM), depending on the
+        // connection (where its Asterisk thread runs, it seems), and keeps it for its lifetime:
+        // one request at a time, each client takes turns over several connections of its own,
+        // so that its rate averages as many draws as the others'.
+        let mut sets = Vec::with_capacity(connections);
+        for _ in 0..connections {
+            sets.push(connect(status).await?);
         }
-        for (slot, (total, in_flight)) in [(sequential, 1), (parallel, IN_FLIGHT)]
-            .into_iter()
-            .enumerate()
-        {
-            for turn in 0..targets.len() {
-                let i = (slice + turn) % targets.len();
-                let run = measure(&targets[i], total, in_flight)
-                    .await
-                    .with_context(|| format!("{}, {in_flight} in flight", NAMES[i]))?;
-                tallies[i][slot].add(run);
+        // A new order in every slice, so that no client always runs first, or always after
+        // the same other client. HTTP connections open on the first request: warming up in
+        // that order spreads the opening too.
+        let mut order: Vec<usize> = (0..NAMES.len()).collect();
+        order.shuffle(&mut rand::rng());
+        for &i in &order {
+            for (targets, _) in &sets {
+                measure(&targets[i], 4, 1).await?;
             }
+            measure(&sets[0].0[i], IN_FLIGHT * 4, IN_FLIGHT).await?;
         }
-        drop(events);
+        for &i in &order {
+            let turns: Vec<Target> = sets.iter().map(|(targets, _)| targets[i].clone()).collect();
+            let run = measure_in_turns(&turns, sequential)
+                .await
+                .with_context(|| format!("{}, one at a time", NAMES[i]))?;
+            tallies[i][0].add(run);
+        }
+        for &i in order.iter().rev() {
+            let run = measure(&sets[0].0[i], parallel, IN_FLIGHT)
+                .await
+                .with_context(|| format!("{}, {IN_FLIGHT} in flight", NAMES[i]))?;
+            tallies[i][1].add(run);
+        }
+        drop(sets);
     }
 
     println!(
-        "\nGET /asterisk/info on {} ({slices} slices of {sequential} sequential and {parallel} \
-         parallel requests per client,\nnew connections in each slice; median throughput of \
-         the slices, latency over all requests)\n",
+        "\nGET /asterisk/info on {} ({slices} slices of {sequential} sequential requests over \
+         {connections} connections in turns and {parallel} parallel requests per client,\nnew \
+         connections in each slice; median throughput of the slices, latency over all \
+         requests)\n",
         status.ari_url(),
     );
     println!(
-        "{:<38} {:>9} {:>10} {:>9} {:>9} {:>11} {:>11}",
-        "client", "in flight", "req/s", "p50 µs", "p99 µs", "vs reqwest", "CPU µs/req"
+        "{:<38} {:>9} {:>10} {:>9} {:>9} {:>11} {:>13} {:>11}",
+        "client",
+        "in flight",
+        "req/s",
+        "p50 µs",
+        "p99 µs",
+        "vs reqwest",
+        "middle half",
+        "CPU µs/req"
     );
     for (slot, in_flight) in [(0, 1), (1, IN_FLIGHT)] {
         let baseline = tallies[0][slot].rates.clone();
@@ -401,11 +458,16 @@ async fn run(smoke: bool) -> anyhow::Result<()> {
             let tally = &mut tallies[i][slot];
             tally.latencies.sort();
             let rate = tally.median_rate();
+            // The median slice's ratio, and the quartiles: the middle half of the slices.
+            let ratios = tally.ratios_to(&baseline);
+            let quantile = |q: f64| percentile_of(&ratios, q);
             println!(
-                "{name:<38} {in_flight:>9} {rate:>10.0} {:>9} {:>9} {:>10.3}x {:>11.1}",
+                "{name:<38} {in_flight:>9} {rate:>10.0} {:>9} {:>9} {:>10.3}x {:>6.2}–{:<6.2} {:>11.1}",
                 percentile(&tally.latencies, 0.50).as_micros(),
                 percentile(&tally.latencies, 0.99).as_micros(),
-                tally.median_ratio_to(&baseline),
+                quantile(0.5),
+                quantile(0.25),
+                quantile(0.75),
                 tally.cpu_micros_per_request()
             );
         }

@@ -82,10 +82,12 @@ async fn operations_over_rest_sockets_act_like_http_and_the_sockets_close_with_t
     }
 
     sockets.channels().hangup(channel.clone()).await.unwrap();
+    // StasisEnd comes while the channel is still being hung up; after ChannelDestroyed
+    // Asterisk no longer lists it.
     log.wait_for(
-        "StasisEnd",
+        "ChannelDestroyed",
         EVENT_TIMEOUT,
-        |e| matches!(e, Event::StasisEnd(s) if s.channel.id == channel),
+        |e| matches!(e, Event::ChannelDestroyed(d) if d.channel.id == channel),
     )
     .await;
     // A gone channel is a typed not-found over the sockets too.

@@ -208,6 +208,7 @@ async fn handles_see_their_first_event_and_end_when_the_object_is_gone() {
     );
 
     // Hang up from elsewhere: the handle's stream ends, its operations say "not found".
+    let mut watch = router.subscribe(Filter::Channel(call.id().clone()));
     client.channels().hangup(call.id().clone()).await.unwrap();
     let mut seen = BTreeSet::new();
     while let Some(item) = call.next().await {
@@ -219,6 +220,9 @@ async fn handles_see_their_first_event_and_end_when_the_object_is_gone() {
     let err = call.answer().await.unwrap_err();
     assert!(err.is_not_found(), "{err}");
     assert_eq!(err.message(), Some("Channel not found"));
+    // The stream ends at StasisEnd, while Asterisk may still be hanging the channel up;
+    // after ChannelDestroyed no operation finds it.
+    while !matches!(next_event(&mut watch).await, Event::ChannelDestroyed(_)) {}
     let err = call.hangup().await.unwrap_err();
     assert!(err.is_not_found(), "{err}");
 

@@ -112,7 +112,17 @@ async fn claim_a_broadcast_channel(ctx: &mut Ctx) {
         unreachable!()
     };
     assert_eq!(claimed.winner_app, app.as_str());
-    let start = ctx.wait_stasis_start(channel.as_str()).await;
+    // Asterisk publishes CallClaimed and the StasisStart of the claimed call on different
+    // paths: either may come first.
+    let Event::StasisStart(start) = ctx
+        .seen_or_wait(
+            "StasisStart of the claimed call",
+            |e| matches!(e, Event::StasisStart(s) if s.channel.id == channel),
+        )
+        .await
+    else {
+        unreachable!()
+    };
     assert_eq!(start.args, ["first", "second"]);
     // The channel is ours now: a second claim loses.
     let message = assert_status(

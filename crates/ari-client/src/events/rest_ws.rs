@@ -22,7 +22,7 @@ type Reply = oneshot::Sender<Result<RawResponse>>;
 /// A request on its way to the connection task.
 #[derive(Debug)]
 pub(crate) struct Outgoing {
-    transaction_id: String,
+    transaction_id: TransactionId,
     operation: &'static str,
     errors: &'static [(u16, &'static str)],
     frame: String,
@@ -30,7 +30,27 @@ pub(crate) struct Outgoing {
 }
 
 /// Requests written to the socket and waiting for their `RESTResponse`.
-pub(crate) type Pending = Arc<Mutex<HashMap<String, InFlight>>>;
+pub(crate) type Pending = Arc<Mutex<HashMap<TransactionId, InFlight>>>;
+
+/// A request's transaction id: a number, written as 16 hex digits in the frame (Asterisk
+/// echoes it as a string), so matching an answer allocates nothing.
+type TransactionId = u64;
+
+/// The next transaction id of this process: a random start, so that two processes (or two
+/// runs) sharing an application name do not take each other's answers for their own.
+fn next_transaction_id() -> TransactionId {
+    static NEXT: std::sync::LazyLock<std::sync::atomic::AtomicU64> =
+        std::sync::LazyLock::new(|| std::sync::atomic::AtomicU64::new(rand::random()));
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+/// Reads a transaction id as [`RestRequestFrame`] writes it; any other text is not ours.
+fn parse_transaction_id(text: &str) -> Option<TransactionId> {
+    if text.len() != 16 || !text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+        return None;
+    }
+    TransactionId::from_str_radix(text, 16).ok()
+}
 
 #[derive(Debug)]
 pub(crate) struct InFlight {
@@ -68,7 +88,7 @@ fn not_sent(operation: &'static str, why: &str) -> Error {
     Error::transport(operation, false, why.to_owned())
 }
 
-fn lock(pending: &Pending) -> std::sync::MutexGuard<'_, HashMap<String, InFlight>> {
+fn lock(pending: &Pending) -> std::sync::MutexGuard<'_, HashMap<TransactionId, InFlight>> {
     pending.lock().unwrap_or_else(|e| e.into_inner())
 }
 
@@ -117,19 +137,20 @@ impl RestChannel {
     }
 
     pub(crate) async fn execute(&self, req: Request, timeout: Duration) -> Result<RawResponse> {
-        let transaction_id = format!("{:032x}", rand::random::<u128>());
-        let mut uri = req.path.clone();
-        if !req.query.is_empty() {
-            let query = url::form_urlencoded::Serializer::new(String::new())
-                .extend_pairs(req.query.iter().map(|(k, v)| (*k, v.as_str())))
-                .finish();
+        let transaction_id = next_transaction_id();
+        let uri = if req.query.is_empty() {
+            std::borrow::Cow::Borrowed(req.path.as_str())
+        } else {
+            let mut uri = req.path.clone();
             uri.push('?');
-            uri.push_str(&query);
-        }
+            url::form_urlencoded::Serializer::for_suffix(&mut uri, req.path.len() + 1)
+                .extend_pairs(req.query.iter().map(|(k, v)| (*k, v.as_str())));
+            std::borrow::Cow::Owned(uri)
+        };
         let frame = RestRequestFrame {
             kind: "RESTRequest",
-            transaction_id: &transaction_id,
-            request_id: &transaction_id,
+            transaction_id: HexId(transaction_id),
+            request_id: HexId(transaction_id),
             method: req.method.as_str(),
             uri: &uri,
             content_type: req.body.as_ref().map(|_| "application/json"),
@@ -156,7 +177,7 @@ impl RestChannel {
             };
             let (reply, answer) = oneshot::channel();
             let outgoing = Outgoing {
-                transaction_id: transaction_id.clone(),
+                transaction_id,
                 operation: req.operation,
                 errors: req.errors,
                 frame,
@@ -247,7 +268,7 @@ where
         reply,
     } = out;
     lock(pending).insert(
-        transaction_id.clone(),
+        transaction_id,
         InFlight {
             operation,
             errors,
@@ -296,8 +317,8 @@ pub(crate) fn forget_abandoned(pending: &Pending) {
 struct RestRequestFrame<'a> {
     #[serde(rename = "type")]
     kind: &'static str,
-    transaction_id: &'a str,
-    request_id: &'a str,
+    transaction_id: HexId,
+    request_id: HexId,
     method: &'a str,
     uri: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -307,14 +328,28 @@ struct RestRequestFrame<'a> {
     message_body: Option<String>,
 }
 
+/// A transaction id as the frame carries it: 16 hex digits, written without allocating.
+struct HexId(TransactionId);
+
+impl Serialize for HexId {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        serializer.collect_str(&format_args!("{:016x}", self.0))
+    }
+}
+
 #[derive(Deserialize)]
 struct RestResponse<'a> {
     /// Our ids are hex: borrowed from the frame (an escaped one would still decode, owned).
     #[serde(borrow)]
     transaction_id: std::borrow::Cow<'a, str>,
     status_code: u16,
-    #[serde(default)]
-    message_body: Option<serde_json::Value>,
+    /// Asterisk sends the body as a JSON string; kept raw so that only a string is unescaped
+    /// (into the body's bytes), with no JSON tree built on the way.
+    #[serde(borrow, default)]
+    message_body: Option<&'a serde_json::value::RawValue>,
 }
 
 /// If `text`, a `RESTResponse` frame, answers one of our requests, delivers the answer and
@@ -323,7 +358,10 @@ pub(crate) fn take_response(text: &str, pending: &Pending) -> bool {
     let Ok(response) = serde_json::from_str::<RestResponse>(text) else {
         return false;
     };
-    let Some(flight) = lock(pending).remove(response.transaction_id.as_ref()) else {
+    let Some(id) = parse_transaction_id(&response.transaction_id) else {
+        return false;
+    };
+    let Some(flight) = lock(pending).remove(&id) else {
         return false;
     };
     // The caller stopped waiting (its timeout passed): like an answer whose entry was already
@@ -331,10 +369,15 @@ pub(crate) fn take_response(text: &str, pending: &Pending) -> bool {
     if flight.reply.is_closed() {
         return false;
     }
-    let body = match response.message_body {
-        None | Some(serde_json::Value::Null) => Vec::new(),
-        Some(serde_json::Value::String(s)) => s.into_bytes(),
-        Some(other) => other.to_string().into_bytes(),
+    let body = match response.message_body.map(serde_json::value::RawValue::get) {
+        None | Some("null") => Vec::new(),
+        Some(text) if text.starts_with('"') => match serde_json::from_str::<String>(text) {
+            Ok(body) => body.into_bytes(),
+            // The frame parsed, so its strings are valid JSON: this cannot happen; should it,
+            // the caller sees the body undecoded rather than nothing.
+            Err(_) => text.as_bytes().to_vec(),
+        },
+        Some(json) => json.as_bytes().to_vec(),
     };
     let status = response.status_code;
     let result = if (200..300).contains(&status) {
@@ -359,40 +402,78 @@ pub(crate) fn take_response(text: &str, pending: &Pending) -> bool {
 mod tests {
     use super::*;
 
-    fn in_flight(pending: &Pending, id: &str) -> oneshot::Receiver<Result<RawResponse>> {
+    fn in_flight(pending: &Pending, id: TransactionId) -> oneshot::Receiver<Result<RawResponse>> {
         let (reply, answer) = oneshot::channel();
         let flight = InFlight {
             operation: "getInfo",
             errors: &[],
             reply,
         };
-        lock(pending).insert(id.to_owned(), flight);
+        lock(pending).insert(id, flight);
         answer
+    }
+
+    fn answer(id: &str, body: &str) -> String {
+        format!(r#"{{"type":"RESTResponse","transaction_id":"{id}","status_code":200{body}}}"#)
     }
 
     #[test]
     fn requests_whose_caller_gave_up_are_forgotten_and_the_others_kept() {
         let pending: Pending = Arc::default();
-        let waiting = in_flight(&pending, "waiting");
-        drop(in_flight(&pending, "abandoned"));
+        let waiting = in_flight(&pending, 1);
+        drop(in_flight(&pending, 2));
         forget_abandoned(&pending);
-        let left: Vec<String> = lock(&pending).keys().cloned().collect();
-        assert_eq!(left, ["waiting"]);
-        assert!(take_response(
-            r#"{"type":"RESTResponse","transaction_id":"waiting","status_code":204}"#,
-            &pending
-        ));
+        let left: Vec<TransactionId> = lock(&pending).keys().copied().collect();
+        assert_eq!(left, [1]);
+        assert!(take_response(&answer("0000000000000001", ""), &pending));
         drop(waiting);
         // A late answer, whether its entry was swept or its caller just left, is not taken.
-        assert!(!take_response(
-            r#"{"type":"RESTResponse","transaction_id":"abandoned","status_code":204}"#,
-            &pending
-        ));
-        drop(in_flight(&pending, "left"));
-        assert!(!take_response(
-            r#"{"type":"RESTResponse","transaction_id":"left","status_code":204}"#,
-            &pending
-        ));
+        assert!(!take_response(&answer("0000000000000002", ""), &pending));
+        drop(in_flight(&pending, 3));
+        assert!(!take_response(&answer("0000000000000003", ""), &pending));
+    }
+
+    #[test]
+    fn transaction_ids_are_read_back_as_they_are_written() {
+        for id in [0, 1, 0xabc, u64::MAX, next_transaction_id()] {
+            let written = serde_json::to_string(&HexId(id)).unwrap();
+            assert_eq!(parse_transaction_id(written.trim_matches('"')), Some(id));
+        }
+        assert_ne!(next_transaction_id(), next_transaction_id());
+        // Someone else's ids, on a shared application name, are not ours.
+        for other in [
+            "",
+            "1",
+            "000000000000000g",
+            "0000000000000000A",
+            "00000000000000AB",
+            "+000000000000001",
+        ] {
+            assert_eq!(parse_transaction_id(other), None, "{other:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn an_answer_body_is_unescaped_whatever_its_json_form() {
+        let pending: Pending = Arc::default();
+        for (body, expected) in [
+            (
+                r#","message_body":"{\"a\":\"\u00e9\\n\"}""#,
+                "{\"a\":\"é\\n\"}",
+            ),
+            (r#","message_body":{"a":1}"#, r#"{"a":1}"#),
+            (r#","message_body":null"#, ""),
+            ("", ""),
+        ] {
+            let reply = in_flight(&pending, 7);
+            assert!(take_response(&answer("0000000000000007", body), &pending));
+            let response = reply.await.unwrap().unwrap();
+            assert_eq!(
+                String::from_utf8(response.body).unwrap(),
+                expected,
+                "{body}"
+            );
+        }
     }
 
     #[test]
