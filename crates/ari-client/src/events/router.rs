@@ -42,37 +42,88 @@ pub enum Filter {
     EventType(String),
 }
 
+/// The kinds of keys events are routed under: every [`Filter`] but `All`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KeyKind {
+    Application,
+    Channel,
+    Bridge,
+    Playback,
+    Recording,
+    EventType,
+}
+
+const KEY_KINDS: usize = 6;
+
 impl Filter {
-    /// Every key under which `event` is routed, `All` first.
-    fn keys_of(event: &Event) -> Vec<Filter> {
-        let mut keys = Vec::with_capacity(4);
+    /// The key this filter selects, `None` for `All`.
+    fn key(&self) -> Option<(KeyKind, &str)> {
+        Some(match self {
+            Filter::All => return None,
+            Filter::Application(app) => (KeyKind::Application, app.as_str()),
+            Filter::Channel(id) => (KeyKind::Channel, id.as_str()),
+            Filter::Bridge(id) => (KeyKind::Bridge, id.as_str()),
+            Filter::Playback(id) => (KeyKind::Playback, id.as_str()),
+            Filter::Recording(name) => (KeyKind::Recording, name.as_str()),
+            Filter::EventType(kind) => (KeyKind::EventType, kind.as_str()),
+        })
+    }
+}
+
+/// The keys an event is routed under, borrowed from it: routing an event allocates nothing.
+#[derive(Debug)]
+struct EventKeys<'e> {
+    keys: [(KeyKind, &'e str); 5],
+    len: usize,
+}
+
+impl<'e> EventKeys<'e> {
+    fn of(event: &'e Event) -> Self {
+        let mut keys = Self {
+            keys: [(KeyKind::EventType, event.event_type()); 5],
+            len: 1,
+        };
         if let Some(app) = event.application() {
-            keys.push(Filter::Application(app.to_owned()));
+            keys.push(KeyKind::Application, app);
         }
         if let Some(channel) = event.channel_id() {
-            keys.push(Filter::Channel(channel.clone()));
+            keys.push(KeyKind::Channel, channel.as_str());
         } else if let Some(channel) = target_channel(event) {
-            keys.push(Filter::Channel(channel));
+            keys.push(KeyKind::Channel, channel);
         }
         if let Some(bridge) = event.bridge_id() {
-            keys.push(Filter::Bridge(bridge.clone()));
+            keys.push(KeyKind::Bridge, bridge.as_str());
         }
         match event {
-            Event::PlaybackStarted(e) => keys.push(Filter::Playback(e.playback.id.clone())),
-            Event::PlaybackContinuing(e) => keys.push(Filter::Playback(e.playback.id.clone())),
-            Event::PlaybackFinished(e) => keys.push(Filter::Playback(e.playback.id.clone())),
-            Event::RecordingStarted(e) => keys.push(Filter::Recording(e.recording.name.clone())),
-            Event::RecordingFinished(e) => keys.push(Filter::Recording(e.recording.name.clone())),
-            Event::RecordingFailed(e) => keys.push(Filter::Recording(e.recording.name.clone())),
+            Event::PlaybackStarted(e) => keys.push(KeyKind::Playback, e.playback.id.as_str()),
+            Event::PlaybackContinuing(e) => keys.push(KeyKind::Playback, e.playback.id.as_str()),
+            Event::PlaybackFinished(e) => keys.push(KeyKind::Playback, e.playback.id.as_str()),
+            Event::RecordingStarted(e) => keys.push(KeyKind::Recording, e.recording.name.as_str()),
+            Event::RecordingFinished(e) => {
+                keys.push(KeyKind::Recording, e.recording.name.as_str());
+            }
+            Event::RecordingFailed(e) => keys.push(KeyKind::Recording, e.recording.name.as_str()),
             _ => {}
         }
-        keys.push(Filter::EventType(event.event_type().to_owned()));
         keys
+    }
+
+    /// Adds a key; an event has at most five (type, application, channel, bridge, and a
+    /// playback or recording).
+    fn push(&mut self, kind: KeyKind, key: &'e str) {
+        if let Some(slot) = self.keys.get_mut(self.len) {
+            *slot = (kind, key);
+            self.len += 1;
+        }
+    }
+
+    fn as_slice(&self) -> &[(KeyKind, &'e str)] {
+        &self.keys[..self.len]
     }
 }
 
 /// The channel a playback or recording plays to or records (`target_uri` = `channel:<id>`).
-fn target_channel(event: &Event) -> Option<ChannelId> {
+fn target_channel(event: &Event) -> Option<&str> {
     let uri = match event {
         Event::PlaybackStarted(e) => &e.playback.target_uri,
         Event::PlaybackContinuing(e) => &e.playback.target_uri,
@@ -82,17 +133,53 @@ fn target_channel(event: &Event) -> Option<ChannelId> {
         Event::RecordingFailed(e) => &e.recording.target_uri,
         _ => return None,
     };
-    uri.strip_prefix("channel:").map(ChannelId::new)
+    uri.strip_prefix("channel:")
 }
+
+/// Maps looked up on every event: foldhash (seeded per process) instead of SipHash.
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
 #[derive(Debug, Default)]
 struct Table {
     next_id: u64,
-    subscribers: HashMap<u64, queue::Sender>,
-    by_key: HashMap<Filter, Vec<u64>>,
+    subscribers: FastMap<u64, queue::Sender>,
+    /// Subscribers to `Filter::All`.
+    everything: Vec<u64>,
+    /// Subscribers by key, one map per [`KeyKind`].
+    by_key: [FastMap<String, Vec<u64>>; KEY_KINDS],
     /// Subscribers given events since the last flush, each once.
     to_wake: Vec<u64>,
+    /// The subscribers of the event being routed (kept to reuse its allocation).
+    targets: Vec<u64>,
     closed: bool,
+}
+
+impl Table {
+    fn add(&mut self, filter: &Filter, id: u64) {
+        match filter.key() {
+            None => self.everything.push(id),
+            Some((kind, key)) => self.by_key[kind as usize]
+                .entry(key.to_owned())
+                .or_default()
+                .push(id),
+        }
+    }
+
+    fn remove(&mut self, filter: &Filter, id: u64) {
+        self.subscribers.remove(&id);
+        match filter.key() {
+            None => self.everything.retain(|other| *other != id),
+            Some((kind, key)) => {
+                let map = &mut self.by_key[kind as usize];
+                if let Some(ids) = map.get_mut(key) {
+                    ids.retain(|other| *other != id);
+                    if ids.is_empty() {
+                        map.remove(key);
+                    }
+                }
+            }
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -107,11 +194,14 @@ impl Shared {
     }
 
     fn dispatch(&self, event: Event) {
-        let keys = Filter::keys_of(&event);
+        let keys = EventKeys::of(&event);
         let mut table = self.lock();
-        let mut targets: Vec<u64> = Vec::new();
-        for key in std::iter::once(&Filter::All).chain(keys.iter()) {
-            if let Some(ids) = table.by_key.get(key) {
+        let table = &mut *table;
+        let mut targets = std::mem::take(&mut table.targets);
+        targets.clear();
+        targets.extend(&table.everything);
+        for &(kind, key) in keys.as_slice() {
+            if let Some(ids) = table.by_key[kind as usize].get(key) {
                 targets.extend(ids);
             }
         }
@@ -119,22 +209,21 @@ impl Shared {
             targets.sort_unstable();
             targets.dedup();
         }
-        let Some((last, rest)) = targets.split_last() else {
-            return;
-        };
-        let table = &mut *table;
-        for id in rest {
-            if let Some(tx) = table.subscribers.get(id)
-                && tx.push_event(Message::Event(event.clone()))
+        if let Some((last, rest)) = targets.split_last() {
+            for id in rest {
+                if let Some(tx) = table.subscribers.get(id)
+                    && tx.push_event(Message::Event(event.clone()))
+                {
+                    table.to_wake.push(*id);
+                }
+            }
+            if let Some(tx) = table.subscribers.get(last)
+                && tx.push_event(Message::Event(event))
             {
-                table.to_wake.push(*id);
+                table.to_wake.push(*last);
             }
         }
-        if let Some(tx) = table.subscribers.get(last)
-            && tx.push_event(Message::Event(event))
-        {
-            table.to_wake.push(*last);
-        }
+        table.targets = targets;
     }
 }
 
@@ -243,7 +332,7 @@ impl Router {
         let id = table.next_id;
         table.next_id += 1;
         table.subscribers.insert(id, tx);
-        table.by_key.entry(filter.clone()).or_default().push(id);
+        table.add(&filter, id);
         drop(table);
         Subscription {
             rx,
@@ -313,14 +402,7 @@ impl Drop for Subscription {
         let Some(shared) = self.shared.upgrade() else {
             return;
         };
-        let mut table = shared.lock();
-        table.subscribers.remove(&self.id);
-        if let Some(ids) = table.by_key.get_mut(&self.filter) {
-            ids.retain(|id| *id != self.id);
-            if ids.is_empty() {
-                table.by_key.remove(&self.filter);
-            }
-        }
+        shared.lock().remove(&self.filter, self.id);
     }
 }
 
@@ -350,10 +432,15 @@ mod tests {
             "timestamp": "2026-11-23T19:35:30.123+0000"
         }));
         assert!(!e.is_unknown(), "{e:?}");
-        let keys = Filter::keys_of(&e);
-        assert!(keys.contains(&Filter::Application("ivr".into())));
-        assert!(keys.contains(&Filter::Channel(ChannelId::new("c1"))));
-        assert!(keys.contains(&Filter::EventType("ChannelDtmfReceived".into())));
+        let keys = EventKeys::of(&e);
+        assert_eq!(
+            keys.as_slice(),
+            [
+                (KeyKind::EventType, "ChannelDtmfReceived"),
+                (KeyKind::Application, "ivr"),
+                (KeyKind::Channel, "c1"),
+            ]
+        );
     }
 
     #[test]
@@ -363,15 +450,22 @@ mod tests {
             "playback": {"id": "p1", "media_uri": "sound:x", "target_uri": "channel:c9",
                          "language": "en", "state": "playing"}
         }));
-        let keys = Filter::keys_of(&e);
-        assert!(
-            keys.contains(&Filter::Playback(PlaybackId::new("p1"))),
-            "{keys:?}"
+        let keys = EventKeys::of(&e);
+        assert_eq!(
+            keys.as_slice(),
+            [
+                (KeyKind::EventType, "PlaybackStarted"),
+                (KeyKind::Application, "ivr"),
+                (KeyKind::Channel, "c9"),
+                (KeyKind::Playback, "p1"),
+            ]
         );
-        assert!(
-            keys.contains(&Filter::Channel(ChannelId::new("c9"))),
-            "{keys:?}"
+        // Every filter but `All` names its key.
+        assert_eq!(
+            Filter::Recording(RecordingName::new("r")).key(),
+            Some((KeyKind::Recording, "r"))
         );
+        assert_eq!(Filter::All.key(), None);
     }
 
     #[test]
@@ -391,21 +485,38 @@ mod tests {
             let (tx, rx) = queue::bounded(8);
             let mut table = shared.lock();
             table.subscribers.insert(id as u64, tx);
-            table.by_key.entry(filter).or_default().push(id as u64);
+            table.add(&filter, id as u64);
             receivers.push(rx);
         }
         // The `All` subscriber also matches by channel: it must still get one copy.
-        shared
-            .lock()
-            .by_key
-            .entry(Filter::Channel(ChannelId::new("c1")))
-            .or_default()
-            .push(2);
+        shared.lock().add(&Filter::Channel(ChannelId::new("c1")), 2);
         shared.dispatch(event(serde_json::json!({
             "type": "ChannelHangupRequest", "channel": channel("c1")
         })));
         assert_eq!(receivers[0].len(), 1);
         assert_eq!(receivers[1].len(), 0);
         assert_eq!(receivers[2].len(), 1);
+    }
+
+    #[test]
+    fn removing_a_subscriber_leaves_the_others_of_its_key_and_empties_the_maps() {
+        let mut table = Table::default();
+        let filter = Filter::Bridge(crate::ids::BridgeId::new("b1"));
+        for id in 0..2 {
+            let (tx, _rx) = queue::bounded(1);
+            table.subscribers.insert(id, tx);
+            table.add(&filter, id);
+        }
+        table.add(&Filter::All, 2);
+        table.remove(&filter, 0);
+        assert_eq!(
+            table.by_key[KeyKind::Bridge as usize].get("b1"),
+            Some(&vec![1])
+        );
+        table.remove(&filter, 1);
+        table.remove(&Filter::All, 2);
+        assert!(table.subscribers.is_empty());
+        assert!(table.everything.is_empty());
+        assert!(table.by_key.iter().all(HashMap::is_empty));
     }
 }
