@@ -26,6 +26,8 @@ pub(crate) struct ClientInner {
     /// Always ends with `/`, so relative paths join below it.
     pub(crate) base_url: Url,
     pub(crate) credentials: Credentials,
+    /// The credentials as an `Authorization` header, ready for every HTTP request.
+    pub(crate) authorization: reqwest::header::HeaderValue,
     pub(crate) request_timeout: Duration,
     pub(crate) connect_timeout: Duration,
     /// TLS settings for `wss://` (the same roots as HTTPS).
@@ -184,6 +186,7 @@ impl Client {
             http: inner.http.clone(),
             base_url: inner.base_url.clone(),
             credentials: inner.credentials.clone(),
+            authorization: inner.authorization.clone(),
             request_timeout: inner.request_timeout,
             connect_timeout: inner.connect_timeout,
             tls: inner.tls.clone(),
@@ -289,11 +292,11 @@ impl Client {
             return rest.execute(req, self.inner.request_timeout).await;
         }
         let url = self.url(&req.path);
-        let mut builder = self
-            .inner
-            .http
-            .request(req.method.to_reqwest(), url)
-            .query(&req.query);
+        let mut builder = self.inner.http.request(req.method.to_reqwest(), url);
+        // Even an empty query costs reqwest a rewrite of the URL.
+        if !req.query.is_empty() {
+            builder = builder.query(&req.query);
+        }
         if let Some(body) = &req.body {
             builder = builder.json(body);
         }
@@ -309,7 +312,7 @@ impl Client {
         let response = builder
             .header(
                 reqwest::header::AUTHORIZATION,
-                self.inner.credentials.basic_header(),
+                self.inner.authorization.clone(),
             )
             .send()
             .await

@@ -32,6 +32,15 @@ impl Credentials {
         &self.username
     }
 
+    /// The `Authorization` header for HTTP requests, built once per client and marked
+    /// sensitive (never shown by `Debug`, never indexed by HTTP/2 header compression).
+    pub(crate) fn authorization(&self) -> crate::Result<reqwest::header::HeaderValue> {
+        let mut value = reqwest::header::HeaderValue::from_str(&self.basic_header())
+            .map_err(|_| Error::config("the credentials cannot form an Authorization header"))?;
+        value.set_sensitive(true);
+        Ok(value)
+    }
+
     /// The value of an `Authorization` header carrying these credentials.
     pub(crate) fn basic_header(&self) -> String {
         let raw = format!("{}:{}", self.username, self.password);
@@ -159,6 +168,7 @@ impl ClientBuilder {
         Ok(Client::from_inner(Arc::new(ClientInner {
             http,
             base_url,
+            authorization: credentials.authorization()?,
             credentials,
             request_timeout: self.request_timeout,
             connect_timeout: self.connect_timeout,
@@ -222,5 +232,11 @@ mod tests {
         assert!(!format!("{builder:?}").contains("s3cret-value"));
         let client = builder.build().unwrap();
         assert!(!format!("{client:?}").contains("s3cret-value"));
+        // The prepared header neither: it is marked sensitive, which its `Debug` honours.
+        let header = &client.inner().authorization;
+        assert!(header.is_sensitive());
+        let encoded = base64::engine::general_purpose::STANDARD.encode("ari:s3cret-value");
+        assert_eq!(header.to_str().unwrap(), format!("Basic {encoded}"));
+        assert!(!format!("{header:?}").contains(&encoded));
     }
 }
