@@ -3,10 +3,11 @@
 //! left as bytes) and over REST over WebSocket (the event stream's socket, and two sockets of
 //! their own from `Client::rest_sockets`), against a raw `reqwest` client on the same
 //! endpoint (the baseline; also with the body decoded into `AsteriskInfo`, as the typed client
-//! does), one request at a time and 16 in flight. A second baseline, a raw WebSocket
+//! does), one request at a time and 16 in flight. A second baseline, raw WebSockets
 //! (tokio-tungstenite sending `RESTRequest` frames and matching the `RESTResponse`s in one
-//! task, a closed loop with no queue in between), tells Asterisk's own cost of REST over
-//! WebSocket from the client's.
+//! task per socket, a closed loop with no queue in between; one socket, and two sharing the
+//! requests as `rest_sockets` does), tells Asterisk's own cost of REST over WebSocket from the
+//! client's.
 //!
 //! The machine is shared, so the clients take turns in slices (in a new random order in each
 //! slice, on new connections) and a change of load touches all of them alike. One
@@ -15,8 +16,9 @@
 //! report gives each client's median throughput over the slices, p50 and p99 latency over all
 //! its requests, the median over the slices of its ratio to raw reqwest in the same slice at the
 //! same concurrency with the quartiles of those ratios (the middle half of the slices: how far
-//! the machine's noise spreads them), and the client's own CPU time per request (this process's threads, from `/proc/self/task/*/schedstat`: what the
-//! client costs, whatever else runs on the machine).
+//! the machine's noise spreads them), and CPU time per request: the client's own (this
+//! process's threads, from `/proc/self/task/*/schedstat`: what the client costs, whatever else
+//! runs on the machine) and Asterisk's (its threads' `schedstat`).
 //!
 //! Run: `cargo bench -p ari-benches --bench rest` (brings the sandbox up; about a minute).
 //! Without `--bench` (e.g. `cargo test --benches`) it runs a few requests as a smoke check.
@@ -58,8 +60,9 @@ enum Target {
     Ari(Client),
     /// `ari_client`'s untyped [`Client::request`]: the same transport, the body left as bytes.
     AriUntyped(Client),
-    /// A bare WebSocket, written and read by the measuring task itself.
-    RawWebSocket(Arc<tokio::sync::Mutex<RawSocket>>),
+    /// Bare WebSockets, each written and read by a measuring task of its own (a closed loop);
+    /// one request at a time goes over the first.
+    RawWebSocket(Arc<[tokio::sync::Mutex<RawSocket>]>),
 }
 
 impl Target {
@@ -93,7 +96,8 @@ impl Target {
                     .request(ari_client::Method::Get, "asterisk/info", &[], None)
                     .await?;
             }
-            Target::RawWebSocket(socket) => {
+            Target::RawWebSocket(sockets) => {
+                let socket = sockets.first().context("no raw WebSocket")?;
                 raw_closed_loop(socket, 1, 1).await?;
             }
         }
@@ -176,6 +180,7 @@ async fn raw_closed_loop(
         elapsed: started.elapsed(),
         latencies,
         cpu: Duration::ZERO,
+        asterisk_cpu: Duration::ZERO,
     })
 }
 
@@ -186,13 +191,16 @@ struct Run {
     latencies: Vec<Duration>,
     /// CPU time of this process meanwhile.
     cpu: Duration,
+    /// CPU time of Asterisk meanwhile.
+    asterisk_cpu: Duration,
 }
 
-/// CPU time used so far by this process's threads (the first field of each thread's
-/// `schedstat`, in nanoseconds).
-fn process_cpu() -> anyhow::Result<Duration> {
+/// CPU time used so far by a process's threads (the first field of each thread's
+/// `schedstat`, in nanoseconds): `self`, or Asterisk's PID. A thread that ended takes its time
+/// with it; the benchmark's connections stay open while they are measured.
+fn process_cpu(process: &str) -> anyhow::Result<Duration> {
     let mut nanos = 0u64;
-    for task in std::fs::read_dir("/proc/self/task")? {
+    for task in std::fs::read_dir(format!("/proc/{process}/task"))? {
         let path = task?.path().join("schedstat");
         // A thread may end between the listing and the read.
         let Ok(text) = std::fs::read_to_string(&path) else {
@@ -207,16 +215,36 @@ fn process_cpu() -> anyhow::Result<Duration> {
     Ok(Duration::from_nanos(nanos))
 }
 
-async fn measure(target: &Target, total: usize, in_flight: usize) -> anyhow::Result<Run> {
-    let cpu_before = process_cpu()?;
+/// The CPU time so far of this process and of Asterisk (zero when its PID is unknown).
+fn cpu_now(asterisk: Option<u32>) -> anyhow::Result<(Duration, Duration)> {
+    let server = match asterisk {
+        Some(pid) => process_cpu(&pid.to_string())?,
+        None => Duration::ZERO,
+    };
+    Ok((process_cpu("self")?, server))
+}
+
+async fn measure(
+    target: &Target,
+    total: usize,
+    in_flight: usize,
+    asterisk: Option<u32>,
+) -> anyhow::Result<Run> {
+    let (client, server) = cpu_now(asterisk)?;
     let mut run = measure_requests(target, total, in_flight).await?;
-    run.cpu = process_cpu()?.saturating_sub(cpu_before);
+    let (client_after, server_after) = cpu_now(asterisk)?;
+    run.cpu = client_after.saturating_sub(client);
+    run.asterisk_cpu = server_after.saturating_sub(server);
     Ok(run)
 }
 
 /// `total` requests one at a time, each on the next of `targets` in turn.
-async fn measure_in_turns(targets: &[Target], total: usize) -> anyhow::Result<Run> {
-    let cpu_before = process_cpu()?;
+async fn measure_in_turns(
+    targets: &[Target],
+    total: usize,
+    asterisk: Option<u32>,
+) -> anyhow::Result<Run> {
+    let (client, server) = cpu_now(asterisk)?;
     let targets = targets.to_vec();
     let measuring = tokio::spawn(async move {
         let started = Instant::now();
@@ -230,16 +258,31 @@ async fn measure_in_turns(targets: &[Target], total: usize) -> anyhow::Result<Ru
             elapsed: started.elapsed(),
             latencies,
             cpu: Duration::ZERO,
+            asterisk_cpu: Duration::ZERO,
         })
     });
     let mut run = measuring.await??;
-    run.cpu = process_cpu()?.saturating_sub(cpu_before);
+    let (client_after, server_after) = cpu_now(asterisk)?;
+    run.cpu = client_after.saturating_sub(client);
+    run.asterisk_cpu = server_after.saturating_sub(server);
     Ok(run)
 }
 
 async fn measure_requests(target: &Target, total: usize, in_flight: usize) -> anyhow::Result<Run> {
-    if let Target::RawWebSocket(socket) = target {
-        return raw_closed_loop(socket, total, in_flight).await;
+    if let Target::RawWebSocket(sockets) = target {
+        // The requests and the concurrency shared out over the sockets, all at once.
+        let n = sockets.len();
+        let loops = sockets.iter().enumerate().map(|(k, socket)| {
+            let share = |all: usize| all / n + usize::from(k < all % n);
+            raw_closed_loop(socket, share(total), share(in_flight).max(1))
+        });
+        let runs = futures_util::future::try_join_all(loops).await?;
+        return Ok(Run {
+            elapsed: runs.iter().map(|r| r.elapsed).max().unwrap_or_default(),
+            latencies: runs.into_iter().flat_map(|r| r.latencies).collect(),
+            cpu: Duration::ZERO,
+            asterisk_cpu: Duration::ZERO,
+        });
     }
     let started = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
@@ -264,6 +307,7 @@ async fn measure_requests(target: &Target, total: usize, in_flight: usize) -> an
         elapsed: started.elapsed(),
         latencies,
         cpu: Duration::ZERO,
+        asterisk_cpu: Duration::ZERO,
     })
 }
 
@@ -290,6 +334,7 @@ struct Tally {
     rates: Vec<f64>,
     latencies: Vec<Duration>,
     cpu: Duration,
+    asterisk_cpu: Duration,
 }
 
 impl Tally {
@@ -298,10 +343,15 @@ impl Tally {
             .push(run.latencies.len() as f64 / run.elapsed.as_secs_f64());
         self.latencies.extend(run.latencies);
         self.cpu += run.cpu;
+        self.asterisk_cpu += run.asterisk_cpu;
     }
 
     fn cpu_micros_per_request(&self) -> f64 {
         self.cpu.as_secs_f64() * 1e6 / self.latencies.len().max(1) as f64
+    }
+
+    fn asterisk_micros_per_request(&self) -> f64 {
+        self.asterisk_cpu.as_secs_f64() * 1e6 / self.latencies.len().max(1) as f64
     }
 
     /// This client's rate over the baseline's in each slice, sorted: both met the same load of
@@ -325,7 +375,7 @@ impl Tally {
 }
 
 /// The names of the clients, in the order [`connect`] gives them.
-const NAMES: [&str; 7] = [
+const NAMES: [&str; 8] = [
     "raw reqwest, HTTP",
     "raw reqwest + serde_json decode, HTTP",
     "ari_client, HTTP",
@@ -333,13 +383,14 @@ const NAMES: [&str; 7] = [
     "ari_client, REST over WebSocket",
     "ari_client, REST over 2 WebSockets",
     "raw WebSocket (closed loop)",
+    "raw 2 WebSockets (closed loops)",
 ];
 
 /// Fresh clients, each with its own connection to Asterisk, plus the event stream that carries
 /// REST over WebSocket (kept open while its client is used).
 async fn connect(
     status: &ari_sandbox::Status,
-) -> anyhow::Result<([Target; 7], ari_client::events::EventStream)> {
+) -> anyhow::Result<([Target; 8], ari_client::events::EventStream)> {
     let client = ari_testkit::client_for(status);
     let reqwest = |decode| -> anyhow::Result<Target> {
         Ok(Target::Reqwest {
@@ -358,14 +409,19 @@ async fn connect(
         .connect()
         .await
         .context("cannot open the event WebSocket")?;
-    let raw = raw_socket(
-        &status.ari_url(),
-        &status.settings.user,
-        &status.settings.password,
-        &ari_testkit::unique_app("bench_rest_raw"),
-    )
-    .await
-    .context("cannot open the raw WebSocket")?;
+    let mut raw = Vec::new();
+    for _ in 0..3 {
+        let socket = raw_socket(
+            &status.ari_url(),
+            &status.settings.user,
+            &status.settings.password,
+            &ari_testkit::unique_app("bench_rest_raw"),
+        )
+        .await
+        .context("cannot open a raw WebSocket")?;
+        raw.push(tokio::sync::Mutex::new(socket));
+    }
+    let pair: Arc<[_]> = raw.split_off(1).into();
     let targets = [
         reqwest(false)?,
         reqwest(true)?,
@@ -383,13 +439,16 @@ async fn connect(
                 .await
                 .context("cannot open the REST WebSockets")?,
         ),
-        Target::RawWebSocket(Arc::new(tokio::sync::Mutex::new(raw))),
+        Target::RawWebSocket(raw.into()),
+        Target::RawWebSocket(pair),
     ];
     Ok((targets, events))
 }
 
 async fn run(smoke: bool) -> anyhow::Result<()> {
     let status = ari_testkit::shared();
+    // Asterisk's own CPU per request, as the sandbox's status gives its PID.
+    let asterisk = status.pid;
     let (sequential, parallel, slices) = if smoke {
         (8, 32, 1)
     } else {
@@ -414,19 +473,19 @@ async fn run(smoke: bool) -> anyhow::Result<()> {
         order.shuffle(&mut rand::rng());
         for &i in &order {
             for (targets, _) in &sets {
-                measure(&targets[i], 4, 1).await?;
+                measure(&targets[i], 4, 1, asterisk).await?;
             }
-            measure(&sets[0].0[i], IN_FLIGHT * 4, IN_FLIGHT).await?;
+            measure(&sets[0].0[i], IN_FLIGHT * 4, IN_FLIGHT, asterisk).await?;
         }
         for &i in &order {
             let turns: Vec<Target> = sets.iter().map(|(targets, _)| targets[i].clone()).collect();
-            let run = measure_in_turns(&turns, sequential)
+            let run = measure_in_turns(&turns, sequential, asterisk)
                 .await
                 .with_context(|| format!("{}, one at a time", NAMES[i]))?;
             tallies[i][0].add(run);
         }
         for &i in order.iter().rev() {
-            let run = measure(&sets[0].0[i], parallel, IN_FLIGHT)
+            let run = measure(&sets[0].0[i], parallel, IN_FLIGHT, asterisk)
                 .await
                 .with_context(|| format!("{}, {IN_FLIGHT} in flight", NAMES[i]))?;
             tallies[i][1].add(run);
@@ -442,7 +501,7 @@ async fn run(smoke: bool) -> anyhow::Result<()> {
         status.ari_url(),
     );
     println!(
-        "{:<38} {:>9} {:>10} {:>9} {:>9} {:>11} {:>13} {:>11}",
+        "{:<38} {:>9} {:>10} {:>9} {:>9} {:>11} {:>13} {:>11} {:>15}",
         "client",
         "in flight",
         "req/s",
@@ -450,7 +509,8 @@ async fn run(smoke: bool) -> anyhow::Result<()> {
         "p99 µs",
         "vs reqwest",
         "middle half",
-        "CPU µs/req"
+        "CPU µs/req",
+        "Asterisk µs/req"
     );
     for (slot, in_flight) in [(0, 1), (1, IN_FLIGHT)] {
         let baseline = tallies[0][slot].rates.clone();
@@ -462,13 +522,14 @@ async fn run(smoke: bool) -> anyhow::Result<()> {
             let ratios = tally.ratios_to(&baseline);
             let quantile = |q: f64| percentile_of(&ratios, q);
             println!(
-                "{name:<38} {in_flight:>9} {rate:>10.0} {:>9} {:>9} {:>10.3}x {:>6.2}–{:<6.2} {:>11.1}",
+                "{name:<38} {in_flight:>9} {rate:>10.0} {:>9} {:>9} {:>10.3}x {:>6.2}–{:<6.2} {:>11.1} {:>15.1}",
                 percentile(&tally.latencies, 0.50).as_micros(),
                 percentile(&tally.latencies, 0.99).as_micros(),
                 quantile(0.5),
                 quantile(0.25),
                 quantile(0.75),
-                tally.cpu_micros_per_request()
+                tally.cpu_micros_per_request(),
+                tally.asterisk_micros_per_request()
             );
         }
     }
