@@ -36,8 +36,9 @@ pub(crate) type Pending = Arc<Mutex<HashMap<TransactionId, InFlight>>>;
 /// echoes it as a string), so matching an answer allocates nothing.
 type TransactionId = u64;
 
-/// The next transaction id of this process: a random start, so that two processes (or two
-/// runs) sharing an application name do not take each other's answers for their own.
+/// The next transaction id of this process. Answers come back on the socket that sent the
+/// request, so a counter would do; the random start keeps ids from repeating across processes
+/// and restarts, so that one names one request in Asterisk's logs and in packet captures.
 fn next_transaction_id() -> TransactionId {
     static NEXT: std::sync::LazyLock<std::sync::atomic::AtomicU64> =
         std::sync::LazyLock::new(|| std::sync::atomic::AtomicU64::new(rand::random()));

@@ -1,9 +1,9 @@
 //! Many consumers on one connection: events routed by key to bounded subscriptions.
 //!
-//! The connection task decodes each frame once and looks its keys up in a map (application,
-//! channel, bridge, playback, recording, event type), so the cost of an event does not grow
-//! with the number of subscribers: a subscriber receives only what it asked for, never a copy
-//! of everything. Each subscription has its own bounded queue; one that stays slow receives
+//! The connection task decodes each frame once and looks its keys up in maps, one per kind of
+//! key (application, channel, bridge, playback, recording, event type), borrowing them from the
+//! event: routing allocates nothing, and the cost of an event does not grow with the number of
+//! subscribers. A subscriber receives only what it asked for, never a copy of everything. Each subscription has its own bounded queue; one that stays slow receives
 //! [`Message::Lagged`] and never holds up the others or the socket reader.
 
 use std::collections::HashMap;
