@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use futures_util::{FutureExt as _, SinkExt as _, Stream, StreamExt as _};
 use rand::Rng as _;
 use tokio::sync::{mpsc, oneshot};
-use tokio_tungstenite::tungstenite::{self, client::IntoClientRequest as _, http::HeaderValue};
+use tokio_tungstenite::tungstenite::{self, client::IntoClientRequest as _};
 
 use super::queue;
 use super::rest_ws::{self, Outgoing, Pending};
@@ -256,10 +256,11 @@ async fn handshake(builder: &EventStreamBuilder) -> Result<Socket> {
         .as_str()
         .into_client_request()
         .map_err(Error::websocket)?;
-    // Credentials travel in a header, never in the URL (where logs and proxies would keep them).
-    let auth = HeaderValue::from_str(&inner.credentials.basic_header())
-        .map_err(|e| Error::config(format!("credentials are not a valid header: {e}")))?;
-    request.headers_mut().insert("Authorization", auth);
+    // Credentials travel in a header, never in the URL (where logs and proxies would keep them):
+    // the client's prepared one, marked sensitive.
+    request
+        .headers_mut()
+        .insert("Authorization", inner.authorization.clone());
     let connector = inner
         .tls
         .as_ref()
