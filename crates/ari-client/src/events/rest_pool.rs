@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use super::Message;
 use super::rest_ws::RestChannel;
-use super::socket::Deliver;
+use super::socket::{Deliver, EventStreamBuilder};
 use crate::client::Client;
 use crate::error::{Error, Result};
 
@@ -25,9 +25,9 @@ pub struct RestSocketsBuilder {
     client: Client,
     sockets: usize,
     application_prefix: String,
-    ping_interval: Duration,
-    idle_timeout: Duration,
-    backoff: (Duration, Duration),
+    /// Each socket's connection settings (pings, idle timeout, backoff), with an event
+    /// stream's defaults; its application is set per socket.
+    connection: EventStreamBuilder,
 }
 
 impl Client {
@@ -60,9 +60,7 @@ impl Client {
             client: self.clone(),
             sockets: 2,
             application_prefix: "ari-rest".to_owned(),
-            ping_interval: Duration::from_secs(5),
-            idle_timeout: Duration::from_secs(10),
-            backoff: (Duration::from_millis(200), Duration::from_secs(10)),
+            connection: self.events(Vec::<String>::new()),
         }
     }
 }
@@ -84,19 +82,19 @@ impl RestSocketsBuilder {
 
     /// How often each socket pings Asterisk. Default 5 s.
     pub fn ping_interval(mut self, interval: Duration) -> Self {
-        self.ping_interval = interval;
+        self.connection = self.connection.ping_interval(interval);
         self
     }
 
     /// A socket silent for this long is taken as dead and reconnected. Default 10 s.
     pub fn idle_timeout(mut self, timeout: Duration) -> Self {
-        self.idle_timeout = timeout;
+        self.connection = self.connection.idle_timeout(timeout);
         self
     }
 
     /// The first and the longest wait between reconnect attempts. Default 200 ms and 10 s.
     pub fn backoff(mut self, floor: Duration, cap: Duration) -> Self {
-        self.backoff = (floor, cap);
+        self.connection = self.connection.backoff(floor, cap);
         self
     }
 
@@ -111,11 +109,9 @@ impl RestSocketsBuilder {
         for _ in 0..self.sockets {
             let app = format!("{}-{:016x}", self.application_prefix, rand::random::<u64>());
             let (channel, stop) = self
-                .client
-                .events([app])
-                .ping_interval(self.ping_interval)
-                .idle_timeout(self.idle_timeout)
-                .backoff(self.backoff.0, self.backoff.1)
+                .connection
+                .clone()
+                .for_applications([app])
                 .start(Arc::new(AnswersOnly))
                 .await?;
             channels.push(channel);

@@ -189,6 +189,16 @@ impl EventStreamBuilder {
         })
     }
 
+    /// The same settings for other applications.
+    pub(crate) fn for_applications<I, S>(mut self, apps: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.apps = apps.into_iter().map(Into::into).collect();
+        self
+    }
+
     /// Connects and hands the connection to its task, delivering into `sink`.
     pub(crate) async fn start(
         self,
