@@ -224,18 +224,26 @@ fn cpu_now(asterisk: Option<u32>) -> anyhow::Result<(Duration, Duration)> {
     Ok((process_cpu("self")?, server))
 }
 
+/// Runs `requests` and adds the CPU time this process and Asterisk spent meanwhile.
+async fn with_cpu(
+    asterisk: Option<u32>,
+    requests: impl std::future::Future<Output = anyhow::Result<Run>>,
+) -> anyhow::Result<Run> {
+    let (client, server) = cpu_now(asterisk)?;
+    let mut run = requests.await?;
+    let (client_after, server_after) = cpu_now(asterisk)?;
+    run.cpu = client_after.saturating_sub(client);
+    run.asterisk_cpu = server_after.saturating_sub(server);
+    Ok(run)
+}
+
 async fn measure(
     target: &Target,
     total: usize,
     in_flight: usize,
     asterisk: Option<u32>,
 ) -> anyhow::Result<Run> {
-    let (client, server) = cpu_now(asterisk)?;
-    let mut run = measure_requests(target, total, in_flight).await?;
-    let (client_after, server_after) = cpu_now(asterisk)?;
-    run.cpu = client_after.saturating_sub(client);
-    run.asterisk_cpu = server_after.saturating_sub(server);
-    Ok(run)
+    with_cpu(asterisk, measure_requests(target, total, in_flight)).await
 }
 
 /// `total` requests one at a time, each on the next of `targets` in turn.
@@ -244,9 +252,8 @@ async fn measure_in_turns(
     total: usize,
     asterisk: Option<u32>,
 ) -> anyhow::Result<Run> {
-    let (client, server) = cpu_now(asterisk)?;
     let targets = targets.to_vec();
-    let measuring = tokio::spawn(async move {
+    let measuring = async move {
         let started = Instant::now();
         let mut latencies = Vec::with_capacity(total);
         for target in targets.iter().cycle().take(total) {
@@ -260,12 +267,9 @@ async fn measure_in_turns(
             cpu: Duration::ZERO,
             asterisk_cpu: Duration::ZERO,
         })
-    });
-    let mut run = measuring.await??;
-    let (client_after, server_after) = cpu_now(asterisk)?;
-    run.cpu = client_after.saturating_sub(client);
-    run.asterisk_cpu = server_after.saturating_sub(server);
-    Ok(run)
+    };
+    // A task of its own, as the requests with 16 in flight run in tasks.
+    with_cpu(asterisk, async { tokio::spawn(measuring).await? }).await
 }
 
 async fn measure_requests(target: &Target, total: usize, in_flight: usize) -> anyhow::Result<Run> {
