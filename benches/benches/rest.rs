@@ -16,7 +16,9 @@
 //! report gives each client's median throughput over the slices, p50 and p99 latency over all
 //! its requests, the median over the slices of its ratio to raw reqwest in the same slice at the
 //! same concurrency with the quartiles of those ratios (the middle half of the slices: how far
-//! the machine's noise spreads them), and CPU time per request: the client's own (this
+//! the machine's noise spreads them), the same median ratio to the bare client on the same
+//! transport ("vs bare": raw reqwest for HTTP, the raw WebSockets with as many sockets for
+//! REST over WebSocket), and CPU time per request: the client's own (this
 //! process's threads, from `/proc/self/task/*/schedstat`: what the client costs, whatever else
 //! runs on the machine) and Asterisk's (its threads' `schedstat`).
 //!
@@ -379,6 +381,10 @@ impl Tally {
 }
 
 /// The names of the clients, in the order [`connect`] gives them.
+/// For each client of [`NAMES`], the bare client on the same transport and number of sockets:
+/// raw reqwest for HTTP, the raw WebSockets for REST over WebSocket.
+const BARE: [usize; 8] = [0, 0, 0, 0, 6, 7, 6, 7];
+
 const NAMES: [&str; 8] = [
     "raw reqwest, HTTP",
     "raw reqwest + serde_json decode, HTTP",
@@ -505,7 +511,7 @@ async fn run(smoke: bool) -> anyhow::Result<()> {
         status.ari_url(),
     );
     println!(
-        "{:<38} {:>9} {:>10} {:>9} {:>9} {:>11} {:>13} {:>11} {:>15}",
+        "{:<38} {:>9} {:>10} {:>9} {:>9} {:>11} {:>13} {:>9} {:>11} {:>15}",
         "client",
         "in flight",
         "req/s",
@@ -513,11 +519,21 @@ async fn run(smoke: bool) -> anyhow::Result<()> {
         "p99 µs",
         "vs reqwest",
         "middle half",
+        "vs bare",
         "CPU µs/req",
         "Asterisk µs/req"
     );
     for (slot, in_flight) in [(0, 1), (1, IN_FLIGHT)] {
         let baseline = tallies[0][slot].rates.clone();
+        // "vs bare": the median slice's ratio to the bare client on the same transport.
+        let bare: Vec<f64> = BARE
+            .iter()
+            .enumerate()
+            .map(|(i, &bare)| {
+                let ratios = tallies[i][slot].ratios_to(&tallies[bare][slot].rates);
+                percentile_of(&ratios, 0.5)
+            })
+            .collect();
         for (i, name) in NAMES.iter().enumerate() {
             let tally = &mut tallies[i][slot];
             tally.latencies.sort();
@@ -526,12 +542,13 @@ async fn run(smoke: bool) -> anyhow::Result<()> {
             let ratios = tally.ratios_to(&baseline);
             let quantile = |q: f64| percentile_of(&ratios, q);
             println!(
-                "{name:<38} {in_flight:>9} {rate:>10.0} {:>9} {:>9} {:>10.3}x {:>6.2}–{:<6.2} {:>11.1} {:>15.1}",
+                "{name:<38} {in_flight:>9} {rate:>10.0} {:>9} {:>9} {:>10.3}x {:>6.2}–{:<6.2} {:>8.3}x {:>11.1} {:>15.1}",
                 percentile(&tally.latencies, 0.50).as_micros(),
                 percentile(&tally.latencies, 0.99).as_micros(),
                 quantile(0.5),
                 quantile(0.25),
                 quantile(0.75),
+                bare[i],
                 tally.cpu_micros_per_request(),
                 tally.asterisk_micros_per_request()
             );
