@@ -155,6 +155,8 @@ pub(crate) fn emit(ir: &Ir) -> File {
     }
     out.push_str("_ => return None,\n})\n}\n\n");
 
+    emit_key_paths(&mut out, ir, &events);
+
     // Serialize
     out.push_str(
         "impl serde::Serialize for Event {\n\
@@ -223,19 +225,7 @@ fn path_accessor(
     .ok();
     let mut none = Vec::new();
     for e in events {
-        let direct = e
-            .fields
-            .iter()
-            .any(|f| f.rust_name == field && f.ty == Ty::Model(target.to_owned()));
-        let path: Vec<&str> = if direct {
-            vec![field]
-        } else if target == "Channel" {
-            names::event_channel_path(&e.name)
-                .map(|p| p.to_vec())
-                .unwrap_or_default()
-        } else {
-            Vec::new()
-        };
+        let path = accessor_path(e, target, field);
         match path_expr(ir, e, &path) {
             Some(expr) => {
                 writeln!(out, "Self::{}(e) => {expr},", e.name).ok();
@@ -245,6 +235,86 @@ fn path_accessor(
     }
     none.push("Self::Unknown(_)".to_owned());
     writeln!(out, "{} => None,\n}}\n}}\n", none.join(" | ")).ok();
+}
+
+/// The fields (Rust names) from an event to the model whose `id` an accessor returns: `field`
+/// itself when the event has it with the `target` model, else the event's known path (for
+/// channels), else none.
+fn accessor_path<'a>(event: &ModelIr, target: &str, field: &'a str) -> Vec<&'a str> {
+    let direct = event
+        .fields
+        .iter()
+        .any(|f| f.rust_name == field && f.ty == Ty::Model(target.to_owned()));
+    if direct {
+        vec![field]
+    } else if target == "Channel" {
+        names::event_channel_path(&event.name)
+            .map(|p| p.to_vec())
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    }
+}
+
+/// The same path as [`path_expr`] walks, as the frame names the fields, ending at the `id`:
+/// e.g. `["peer", "id"]`. Empty when the accessor gives `None` for the event.
+fn wire_path(ir: &Ir, event: &ModelIr, path: &[&str]) -> Vec<String> {
+    if path_expr(ir, event, path).is_none() {
+        return Vec::new();
+    }
+    let mut model = event;
+    let mut wire = Vec::new();
+    for step in path {
+        let Some(field) = model.fields.iter().find(|f| f.rust_name == *step) else {
+            return Vec::new();
+        };
+        wire.push(field.spec_name.clone());
+        let Ty::Model(next) = &field.ty else {
+            return Vec::new();
+        };
+        let Some(next) = ir.model(next) else {
+            return Vec::new();
+        };
+        model = next;
+    }
+    match model.fields.iter().find(|f| f.rust_name == "id") {
+        Some(id) => wire.push(id.spec_name.clone()),
+        None => return Vec::new(),
+    }
+    wire
+}
+
+/// `key_paths`: where the ids that `channel_id` and `bridge_id` return sit in a frame, so the
+/// router can route a frame without decoding it.
+fn emit_key_paths(out: &mut String, ir: &Ir, events: &[&ModelIr]) {
+    out.push_str(
+        "/// Where the ids that [`Event::channel_id`] and [`Event::bridge_id`] return sit in a \
+         frame of type `type_name`: the fields from the top-level object, as the frame names \
+         them (empty: the type has none). `None` for a type this version does not know.\n\
+         pub(crate) fn key_paths(type_name: &str) -> Option<crate::events::fast::KeyPaths> {\n\
+         use crate::events::fast::KeyPaths;\n\
+         Some(match (type_name.len(), type_name) {\n",
+    );
+    let mut by_len: Vec<&&ModelIr> = events.iter().collect();
+    by_len.sort_by(|a, b| (a.name.len(), &a.name).cmp(&(b.name.len(), &b.name)));
+    let list = |path: Vec<String>| {
+        let quoted: Vec<String> = path.iter().map(|s| format!("{s:?}")).collect();
+        format!("&[{}]", quoted.join(", "))
+    };
+    for e in by_len {
+        let channel = wire_path(ir, e, &accessor_path(e, "Channel", "channel"));
+        let bridge = wire_path(ir, e, &accessor_path(e, "Bridge", "bridge"));
+        writeln!(
+            out,
+            "({len}, {n:?}) => KeyPaths {{ channel: {c}, bridge: {b} }},",
+            len = e.name.len(),
+            n = e.name,
+            c = list(channel),
+            b = list(bridge),
+        )
+        .ok();
+    }
+    out.push_str("_ => return None,\n})\n}\n\n");
 }
 
 /// `Some(&e.a.id)`, `e.a.as_ref().map(|v| &v.id)`, … for a path of fields ending at a model

@@ -185,6 +185,50 @@ pub(crate) fn rest_answer_by_serde(text: &str) -> Option<RestAnswer<'_>> {
     })
 }
 
+/// Where an event type's routing keys sit in its frame (see the generated `key_paths`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct KeyPaths {
+    /// The fields leading to the id [`Event::channel_id`] returns; empty for none.
+    pub(crate) channel: &'static [&'static str],
+    /// The fields leading to the id [`Event::bridge_id`] returns; empty for none.
+    pub(crate) bridge: &'static [&'static str],
+}
+
+/// The strings at `paths` in a frame, each path a chain of field names from the top-level
+/// object (an empty path asks for nothing), found in one walk over the frame without decoding
+/// it; `None` at a path where the field is absent or `null` (as serde reads an optional field).
+/// The walk stops once every path has its string, so the rest of the frame goes unchecked: a
+/// frame routed by these keys is checked when it is decoded. `None` for the whole when the fast
+/// reader gives up before: a value at a path that is not a string without escapes, or not an
+/// object along the way, a field met twice, malformed JSON.
+pub(crate) fn strings_at<'a, const N: usize>(
+    text: &'a str,
+    paths: &[&[&str]; N],
+) -> Option<[Option<&'a str>; N]> {
+    const { assert!(N <= 32, "one bit per path") };
+    let mut p = Parser { text, pos: 0 };
+    let mut found = [None; N];
+    let mut wanted: u32 = 0;
+    for (i, path) in paths.iter().enumerate() {
+        if !path.is_empty() {
+            wanted |= 1 << i;
+        }
+    }
+    let mut left = wanted.count_ones();
+    if left == 0 {
+        return Some(found);
+    }
+    match p.walk(paths, wanted, 0, &mut found, &mut left) {
+        // Every path has its string.
+        None if left == 0 => Some(found),
+        None => None,
+        Some(()) => {
+            p.end()?;
+            Some(found)
+        }
+    }
+}
+
 /// Reads a field's value with `read`; a field seen twice gives up (serde reports it).
 #[inline]
 fn field_with<'a, T>(
@@ -335,6 +379,90 @@ impl<'a> Parser<'a> {
             let mut utf8 = [0; 4];
             out.extend_from_slice(unescaped.encode_utf8(&mut utf8).as_bytes());
             i = next;
+        }
+    }
+
+    /// Walks an object at `depth` along the `active` paths (a bit per path), storing the
+    /// strings where paths end; skips every other value, its syntax checked.
+    fn walk<const N: usize>(
+        &mut self,
+        paths: &[&[&str]; N],
+        active: u32,
+        depth: usize,
+        found: &mut [Option<&'a str>; N],
+        left: &mut u32,
+    ) -> Option<()> {
+        self.object(|p, key| {
+            let mut deeper: u32 = 0;
+            let mut ends_here = None;
+            for (i, path) in paths.iter().enumerate() {
+                if active & (1 << i) != 0 && path.get(depth) == Some(&key) {
+                    if path.len() == depth + 1 {
+                        ends_here = Some(i);
+                    } else {
+                        deeper |= 1 << i;
+                    }
+                }
+            }
+            match ends_here {
+                Some(i) => {
+                    let slot = found.get_mut(i)?;
+                    if slot.is_some() || deeper != 0 {
+                        return None;
+                    }
+                    if p.null() {
+                        return Some(());
+                    }
+                    *slot = Some(p.str()?);
+                    *left -= 1;
+                    // `None` with nothing left to find ends the walk (see `strings_at`).
+                    (*left > 0).then_some(())
+                }
+                None if deeper != 0 => {
+                    if p.null() {
+                        return Some(());
+                    }
+                    p.walk(paths, deeper, depth + 1, found, left)
+                }
+                None => p.skip_loose(),
+            }
+        })
+    }
+
+    /// Skips a value inside an object or array, checking only what finding its end needs
+    /// (strings and nesting): stops at the `,`, `}` or `]` that follows it. For the router,
+    /// which reads a few keys and leaves the checking to the decoder.
+    fn skip_loose(&mut self) -> Option<()> {
+        let bytes = self.text.as_bytes();
+        let mut depth = 0usize;
+        let mut i = self.pos;
+        loop {
+            match *bytes.get(i)? {
+                b'"' => {
+                    i += 1;
+                    loop {
+                        let at = next_special(bytes, i)?;
+                        match bytes.get(at)? {
+                            b'"' => break i = at + 1,
+                            b'\\' => i = at + 2,
+                            _ => i = at + 1,
+                        }
+                    }
+                }
+                b'{' | b'[' => {
+                    depth += 1;
+                    i += 1;
+                }
+                b'}' | b']' if depth > 0 => {
+                    depth -= 1;
+                    i += 1;
+                }
+                b',' | b'}' | b']' if depth == 0 => {
+                    self.pos = i;
+                    return Some(());
+                }
+                _ => i += 1,
+            }
         }
     }
 
@@ -797,6 +925,41 @@ mod unit {
             let body = rest_answer(&frame).map(|answer| answer.body);
             assert_eq!(body, Some(text.clone().into_bytes()));
         }
+    }
+
+    #[test]
+    fn strings_are_found_at_paths_in_one_walk() {
+        let paths: [&[&str]; 4] = [&["type"], &["channel", "id"], &["peer", "id"], &[]];
+        let text =
+            r#"{"type":"Dial","caller":{"id":"x"},"peer":{"name":"n","id":"p1"},"n":[1,{"id":2}]}"#;
+        assert_eq!(
+            strings_at(text, &paths),
+            Some([Some("Dial"), None, Some("p1"), None])
+        );
+        // Absent or null along a path: nothing there.
+        let text = r#"{"type":"T","channel":null,"peer":{"id":null}}"#;
+        assert_eq!(
+            strings_at(text, &paths),
+            Some([Some("T"), None, None, None])
+        );
+        // Left to the decoder: an escape, another kind of value, a field met twice, bad JSON.
+        for text in [
+            r#"{"type":"T","peer":{"id":"a\"b"}}"#,
+            r#"{"type":"T","peer":{"id":5}}"#,
+            r#"{"type":"T","peer":"p"}"#,
+            r#"{"type":"T","peer":{"id":"a"},"peer":{"id":"b"}}"#,
+            r#"{"type":"T","type":"U"}"#,
+            r#"{"type":"T","x":{"a":1"#,
+            r#"{"type":"T"} x"#,
+        ] {
+            assert_eq!(strings_at(text, &paths), None, "{text}");
+        }
+        // Once every path has its string, the rest goes unread (the decoder checks it).
+        let text = r#"{"type":"T","peer":{"id":"p"},"channel":{"id":"c"},"x":[1,]"#;
+        assert_eq!(
+            strings_at(text, &paths),
+            Some([Some("T"), Some("c"), Some("p"), None])
+        );
     }
 
     #[test]

@@ -4,6 +4,11 @@
 //! consumer then receives one [`Message::Lagged`] at the gap, so it knows to resync. Control
 //! items (reconnect markers, errors) are never dropped.
 //!
+//! Frames are queued as Asterisk sent them and decoded by the consumer as it reads them: the
+//! decoding work spreads over the consumers' tasks instead of weighing on the socket reader,
+//! and an event's strings are allocated and freed on the consumer's thread (a free on another
+//! thread than the allocation's contends for the allocator's locks).
+//!
 //! Events are queued without waking the consumer; the producer wakes it once it has queued
 //! every frame the socket had ready. Waking a task that sleeps on another worker thread costs
 //! a futex and a context switch, so a burst spread over many subscribers would otherwise pay
@@ -15,13 +20,30 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
 
 use futures_util::task::AtomicWaker;
+use tokio_tungstenite::tungstenite::Utf8Bytes;
 
-use super::Message;
+use super::{Message, decode_event};
 use crate::error::Result;
+
+/// A queued item: a frame still to decode, or a message ready to hand out.
+#[derive(Debug)]
+enum Item {
+    Frame(Utf8Bytes),
+    Ready(Result<Message>),
+}
+
+impl Item {
+    fn into_message(self) -> Result<Message> {
+        match self {
+            Item::Frame(frame) => Ok(Message::Event(decode_event(frame.as_str()))),
+            Item::Ready(item) => item,
+        }
+    }
+}
 
 #[derive(Debug)]
 struct State {
-    items: VecDeque<Result<Message>>,
+    items: VecDeque<Item>,
     missed: u64,
     closed: bool,
 }
@@ -77,7 +99,8 @@ impl State {
     fn flush_missed(&mut self) {
         if self.missed > 0 {
             let missed = std::mem::take(&mut self.missed);
-            self.items.push_back(Ok(Message::Lagged { missed }));
+            self.items
+                .push_back(Item::Ready(Ok(Message::Lagged { missed })));
         }
     }
 }
@@ -88,13 +111,23 @@ impl Sender {
     /// the caller then owes this queue one `wake` (a caller that keeps no list may just call
     /// `wake` after its batch).
     pub(crate) fn push_event(&self, message: Message) -> bool {
+        self.push(Item::Ready(Ok(message)))
+    }
+
+    /// Queues an event frame, to be decoded when the consumer reads it; otherwise as
+    /// [`Sender::push_event`].
+    pub(crate) fn push_frame(&self, frame: Utf8Bytes) -> bool {
+        self.push(Item::Frame(frame))
+    }
+
+    fn push(&self, item: Item) -> bool {
         let mut state = self.shared.lock();
         if state.items.len() >= self.shared.capacity {
             state.missed += 1;
             return false;
         }
         state.flush_missed();
-        state.items.push_back(Ok(message));
+        state.items.push_back(item);
         drop(state);
         !self.shared.wake_due.swap(true, Ordering::AcqRel)
     }
@@ -110,7 +143,7 @@ impl Sender {
     pub(crate) fn push_control(&self, item: Result<Message>) {
         let mut state = self.shared.lock();
         state.flush_missed();
-        state.items.push_back(item);
+        state.items.push_back(Item::Ready(item));
         drop(state);
         self.shared.waker.wake();
     }
@@ -139,7 +172,9 @@ impl Receiver {
     fn try_next(&self) -> Option<Option<Result<Message>>> {
         let mut state = self.shared.lock();
         if let Some(item) = state.items.pop_front() {
-            return Some(Some(item));
+            // Decoded after the lock is released: the reader keeps queueing meanwhile.
+            drop(state);
+            return Some(Some(item.into_message()));
         }
         if state.missed > 0 {
             let missed = std::mem::take(&mut state.missed);

@@ -11,6 +11,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokio_tungstenite::tungstenite::Utf8Bytes;
+
 use super::Message;
 use super::rest_ws::RestChannel;
 use super::socket::{Deliver, EventStreamBuilder};
@@ -127,8 +129,11 @@ impl RestSocketsBuilder {
 struct AnswersOnly;
 
 impl Deliver for AnswersOnly {
-    fn frame(&self, text: &str) {
-        tracing::trace!(frame = text, "rest socket: unexpected frame ignored");
+    fn frame(&self, frame: &Utf8Bytes) {
+        tracing::trace!(
+            frame = frame.as_str(),
+            "rest socket: unexpected frame ignored"
+        );
     }
 
     fn flush(&self) {}

@@ -1,11 +1,19 @@
 //! Many consumers on one connection: events routed by key to bounded subscriptions.
 //!
-//! The connection task decodes each frame once and looks its keys up in maps, one per kind of
-//! key (application, channel, bridge, playback, recording, event type), borrowing them from the
-//! event: routing allocates nothing, and the cost of an event does not grow with the number of
-//! subscribers. A subscriber receives only what it asked for, never a copy of everything. Each subscription has its own bounded queue; one that stays slow receives
-//! [`Message::Lagged`] and never holds up the others or the socket reader.
+//! The connection task reads each frame's keys (event type, application, channel, bridge,
+//! playback, recording) straight from its text, without decoding it, and looks them up in maps,
+//! one per kind of key: routing allocates nothing, and the cost of an event does not grow with
+//! the number of subscribers. Only the kinds some subscriber asked for are read, and the walk
+//! stops once it has them. The frame itself (shared, not copied) is queued for each subscriber,
+//! which decodes it as it reads it: decoding spreads over the consumers' tasks, and an event is
+//! allocated and freed on the same thread. A frame whose keys the fast reader cannot read (an
+//! unknown type, an escaped id) is decoded by the connection task and routed by its event.
+//!
+//! A subscriber receives only what it asked for, never a copy of everything. Each subscription
+//! has its own bounded queue; one that stays slow receives [`Message::Lagged`] and never holds
+//! up the others or the socket reader.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
@@ -13,12 +21,14 @@ use std::task::{Context, Poll};
 
 use futures_util::Stream;
 use tokio::sync::oneshot;
+use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 use super::socket::{Deliver, EventStreamBuilder};
-use super::{Message, decode_event, queue, rest_ws};
+use super::{Message, decode_event, fast, queue, rest_ws};
 use crate::Event;
 use crate::client::Client;
 use crate::error::Result;
+use crate::generated::events::key_paths;
 use crate::ids::{BridgeId, ChannelId, PlaybackId, RecordingName};
 
 /// What a [`Subscription`] receives. Reconnect markers and errors reach every subscription.
@@ -70,8 +80,16 @@ impl Filter {
     }
 }
 
+/// The kinds of keys that some subscriber asked for, by [`KeyKind`].
+#[derive(Debug, Clone, Copy)]
+struct Wanted([bool; KEY_KINDS]);
+
+impl Wanted {
+    const ALL: Wanted = Wanted([true; KEY_KINDS]);
+}
+
 /// The keys an event is routed under, borrowed from it: routing an event allocates nothing.
-#[derive(Debug)]
+#[derive(Debug, PartialEq)]
 struct EventKeys<'e> {
     keys: [(KeyKind, &'e str); 5],
     len: usize,
@@ -108,6 +126,61 @@ impl<'e> EventKeys<'e> {
         keys
     }
 
+    /// The keys of a frame, read without decoding it: what [`EventKeys::of`] gives for the
+    /// decoded event. `None` for a type this version does not know and where the fast reader
+    /// gives up; the caller then decodes the frame.
+    ///
+    /// Only the kinds of keys in `wanted` are read (the type always is): the walk over the frame
+    /// stops once it has them, and Asterisk writes an event's `application` last.
+    fn of_frame(text: &'e str, wanted: Wanted) -> Option<Self> {
+        let Cow::Borrowed(event_type) = fast::frame_type(text)? else {
+            return None;
+        };
+        let mut paths = key_paths(event_type)?;
+        let want = |kind: KeyKind, path: &'static [&'static str]| {
+            if wanted.0[kind as usize] { path } else { &[] }
+        };
+        paths.channel = want(KeyKind::Channel, paths.channel);
+        paths.bridge = want(KeyKind::Bridge, paths.bridge);
+        let (own_kind, own, target): (KeyKind, &[&str], &[&str]) = match event_type {
+            "PlaybackStarted" | "PlaybackContinuing" | "PlaybackFinished" => (
+                KeyKind::Playback,
+                &["playback", "id"],
+                &["playback", "target_uri"],
+            ),
+            "RecordingStarted" | "RecordingFinished" | "RecordingFailed" => (
+                KeyKind::Recording,
+                &["recording", "name"],
+                &["recording", "target_uri"],
+            ),
+            _ => (KeyKind::Playback, &[], &[]),
+        };
+        let own = want(own_kind, own);
+        let target = want(KeyKind::Channel, target);
+        let application = want(KeyKind::Application, &["application"]);
+        let [application, channel, bridge, own, target] = fast::strings_at(
+            text,
+            &[application, paths.channel, paths.bridge, own, target],
+        )?;
+        let mut keys = Self {
+            keys: [(KeyKind::EventType, event_type); 5],
+            len: 1,
+        };
+        if let Some(app) = application {
+            keys.push(KeyKind::Application, app);
+        }
+        if let Some(channel) = channel.or_else(|| target?.strip_prefix("channel:")) {
+            keys.push(KeyKind::Channel, channel);
+        }
+        if let Some(bridge) = bridge {
+            keys.push(KeyKind::Bridge, bridge);
+        }
+        if let Some(own) = own {
+            keys.push(own_kind, own);
+        }
+        Some(keys)
+    }
+
     /// Adds a key; an event has at most five (type, application, channel, bridge, and a
     /// playback or recording).
     fn push(&mut self, kind: KeyKind, key: &'e str) {
@@ -120,6 +193,26 @@ impl<'e> EventKeys<'e> {
     fn as_slice(&self) -> &[(KeyKind, &'e str)] {
         &self.keys[..self.len]
     }
+}
+
+/// Checks that a frame routed by the keys read from it goes where its decoded event would;
+/// returns whether the keys were read from the frame.
+#[cfg(any(test, debug_assertions))]
+pub(crate) fn check_frame_keys(what: &str, text: &str) -> bool {
+    let Some(keys) = EventKeys::of_frame(text, Wanted::ALL) else {
+        return false;
+    };
+    let event = decode_event(text);
+    // A frame whose type is known but whose fields do not fit decodes as `Unknown`, which
+    // has no channel or bridge; routing it by the keys it carries is deliberate.
+    if !event.is_unknown() {
+        assert_eq!(
+            EventKeys::of(&event),
+            keys,
+            "{what}: routed otherwise than decoded:\n{text}"
+        );
+    }
+    true
 }
 
 /// The channel a playback or recording plays to or records (`target_uri` = `channel:<id>`).
@@ -165,6 +258,29 @@ impl Table {
         }
     }
 
+    /// The kinds of keys some subscriber asked for.
+    fn wanted(&self) -> Wanted {
+        Wanted(std::array::from_fn(|kind| !self.by_key[kind].is_empty()))
+    }
+
+    /// The subscribers an event with `keys` goes to, each once, in the scratch vector (give it
+    /// back to `targets` when done, to keep its allocation).
+    fn targets_of(&mut self, keys: &EventKeys<'_>) -> Vec<u64> {
+        let mut targets = std::mem::take(&mut self.targets);
+        targets.clear();
+        targets.extend(&self.everything);
+        for &(kind, key) in keys.as_slice() {
+            if let Some(ids) = self.by_key[kind as usize].get(key) {
+                targets.extend(ids);
+            }
+        }
+        if targets.len() > 1 {
+            targets.sort_unstable();
+            targets.dedup();
+        }
+        targets
+    }
+
     fn remove(&mut self, filter: &Filter, id: u64) {
         self.subscribers.remove(&id);
         match filter.key() {
@@ -193,22 +309,36 @@ impl Shared {
         self.table.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Routes a frame by the keys read from it; the subscribers decode it as they read it.
+    fn dispatch_frame(&self, frame: &Utf8Bytes) {
+        // Debug builds (every test run) check that a frame goes where its event would.
+        #[cfg(debug_assertions)]
+        check_frame_keys("a frame of the socket", frame.as_str());
+        let mut guard = self.lock();
+        let Some(keys) = EventKeys::of_frame(frame.as_str(), guard.wanted()) else {
+            // An unknown type, or a frame the fast reader leaves to serde: decoded here.
+            drop(guard);
+            self.dispatch(decode_event(frame.as_str()));
+            return;
+        };
+        let table = &mut *guard;
+        let targets = table.targets_of(&keys);
+        for id in &targets {
+            if let Some(tx) = table.subscribers.get(id)
+                && tx.push_frame(frame.clone())
+            {
+                table.to_wake.push(*id);
+            }
+        }
+        table.targets = targets;
+    }
+
+    /// Routes a decoded event: a copy for each subscriber but the last.
     fn dispatch(&self, event: Event) {
         let keys = EventKeys::of(&event);
         let mut table = self.lock();
         let table = &mut *table;
-        let mut targets = std::mem::take(&mut table.targets);
-        targets.clear();
-        targets.extend(&table.everything);
-        for &(kind, key) in keys.as_slice() {
-            if let Some(ids) = table.by_key[kind as usize].get(key) {
-                targets.extend(ids);
-            }
-        }
-        if targets.len() > 1 {
-            targets.sort_unstable();
-            targets.dedup();
-        }
+        let targets = table.targets_of(&keys);
         if let Some((last, rest)) = targets.split_last() {
             for id in rest {
                 if let Some(tx) = table.subscribers.get(id)
@@ -228,8 +358,8 @@ impl Shared {
 }
 
 impl Deliver for Shared {
-    fn frame(&self, text: &str) {
-        self.dispatch(decode_event(text));
+    fn frame(&self, frame: &Utf8Bytes) {
+        self.dispatch_frame(frame);
     }
 
     fn flush(&self) {

@@ -14,16 +14,16 @@ use std::time::{Duration, Instant};
 use futures_util::{FutureExt as _, SinkExt as _, Stream, StreamExt as _};
 use rand::Rng as _;
 use tokio::sync::{mpsc, oneshot};
-use tokio_tungstenite::tungstenite::{self, client::IntoClientRequest as _};
+use tokio_tungstenite::tungstenite::{self, Utf8Bytes, client::IntoClientRequest as _};
 
+use super::Message;
 use super::queue;
 use super::rest_ws::{self, Outgoing, Pending};
-use super::{Message, decode_event};
 
 /// Where a connection's frames and markers go: one queue, or a router of many.
 pub(crate) trait Deliver: Send + Sync + 'static {
     /// A text frame that was not the answer to a REST request.
-    fn frame(&self, text: &str);
+    fn frame(&self, frame: &Utf8Bytes);
     /// Wakes the consumers of what [`Deliver::frame`] queued: called once the socket has no
     /// frame ready (or after a batch), so a burst wakes each consumer once, not per event.
     fn flush(&self);
@@ -46,13 +46,13 @@ impl QueueDelivery {
 }
 
 impl Deliver for QueueDelivery {
-    fn frame(&self, text: &str) {
-        let message = if self.raw {
-            Message::Frame(text.to_owned())
+    fn frame(&self, frame: &Utf8Bytes) {
+        if self.raw {
+            self.tx
+                .push_event(Message::Frame(frame.as_str().to_owned()));
         } else {
-            Message::Event(decode_event(text))
-        };
-        self.tx.push_event(message);
+            self.tx.push_frame(frame.clone());
+        }
     }
 
     fn flush(&self) {
@@ -557,14 +557,14 @@ fn take_frame(
     replaced: &mut HashSet<String>,
 ) -> Option<Lost> {
     match frame {
-        Some(Ok(tungstenite::Message::Text(text))) => {
-            let text = text.as_str();
+        Some(Ok(tungstenite::Message::Text(frame))) => {
+            let text = frame.as_str();
             let frame_type = super::fast::frame_type(text);
             let frame_type = frame_type.as_deref();
             if frame_type == Some("RESTResponse") && rest_ws::take_response(text, pending) {
                 return None;
             }
-            tx.frame(text);
+            tx.frame(&frame);
             if frame_type == Some("ApplicationReplaced")
                 && let Some(app) = replaced_application(text)
             {

@@ -840,6 +840,194 @@ pub(crate) fn fast_decode_known(
     })
 }
 
+/// Where the ids that [`Event::channel_id`] and [`Event::bridge_id`] return sit in a frame of type `type_name`: the fields from the top-level object, as the frame names them (empty: the type has none). `None` for a type this version does not know.
+pub(crate) fn key_paths(type_name: &str) -> Option<crate::events::fast::KeyPaths> {
+    use crate::events::fast::KeyPaths;
+    Some(match (type_name.len(), type_name) {
+        (4, "Dial") => KeyPaths {
+            channel: &["peer", "id"],
+            bridge: &[],
+        },
+        (9, "StasisEnd") => KeyPaths {
+            channel: &["channel", "id"],
+            bridge: &[],
+        },
+        (11, "CallClaimed") => KeyPaths {
+            channel: &["channel", "id"],
+            bridge: &[],
+        },
+        (11, "ChannelHold") => KeyPaths {
+            channel: &["channel", "id"],
+            bridge: &[],
+        },
+        (11, "StasisStart") => KeyPaths {
+            channel: &["channel", "id"],
+            bridge: &[],
+        },
+        (12, "BridgeMerged") => KeyPaths {
+            channel: &[],
+            bridge: &["bridge", "id"],
+        },
+        (12, "RESTResponse") => KeyPaths {
+            channel: &[],
+            bridge: &[],
+        },
+        (13, "BridgeCreated") => KeyPaths {
+            channel: &[],
+            bridge: &["bridge", "id"],
+        },
+        (13, "CallBroadcast") => KeyPaths {
+            channel: &["channel", "id"],
+            bridge: &[],
+        },
+        (13, "ChannelUnhold") => KeyPaths {
+            channel: &["channel", "id"],
+            bridge: &[],
+        },
+        (13, "ChannelVarset") => KeyPaths {
+            channel: &["channel", "id"],
+            bridge: &[],
+        },
+        (14, "ChannelCreated") => KeyPaths {
+            channel: &["channel", "id"],
+            bridge: &[],
+        },
+        (15, "BridgeDestroyed") => KeyPaths {
+            channel: &[],
+            bridge: &["bridge", "id"],
+        },
+        (15, "ChannelCallerId") => KeyPaths {
+            channel: &["channel", "id"],
+            bridge: &[],
+        },
+        (15, "ChannelDialplan") => KeyPaths {
+            channel: &["channel", "id"],
+            bridge: &[],
+        },
+        (15, "ChannelTransfer") => KeyPaths {
+            channel: &["referred_by", "source_channel", "id"],
+            bridge: &[],
+        },
+        (15, "PlaybackStarted") => KeyPaths {
+            channel: &[],
+            bridge: &[],
+        },
+        (15, "RecordingFailed") => KeyPaths {
+            channel: &[],
+            bridge: &[],
+        },
+        (16, "ChannelDestroyed") => KeyPaths {
+            channel: &["channel", "id"],
+            bridge: &[],
+        },
+        (16, "ChannelUserevent") => KeyPaths {
+            channel: &["channel", "id"],
+            bridge: &["bridge", "id"],
+        },
+        (16, "PeerStatusChange") => KeyPaths {
+            channel: &[],
+            bridge: &[],
+        },
+        (16, "PlaybackFinished") => KeyPaths {
+            channel: &[],
+            bridge: &[],
+        },
+        (16, "RecordingStarted") => KeyPaths {
+            channel: &[],
+            bridge: &[],
+        },
+        (17, "ChannelLeftBridge") => KeyPaths {
+            channel: &["channel", "id"],
+            bridge: &["bridge", "id"],
+        },
+        (17, "RecordingFinished") => KeyPaths {
+            channel: &[],
+            bridge: &[],
+        },
+        (18, "ChannelStateChange") => KeyPaths {
+            channel: &["channel", "id"],
+            bridge: &[],
+        },
+        (18, "DeviceStateChanged") => KeyPaths {
+            channel: &[],
+            bridge: &[],
+        },
+        (18, "PlaybackContinuing") => KeyPaths {
+            channel: &[],
+            bridge: &[],
+        },
+        (19, "ApplicationReplaced") => KeyPaths {
+            channel: &[],
+            bridge: &[],
+        },
+        (19, "BridgeBlindTransfer") => KeyPaths {
+            channel: &["channel", "id"],
+            bridge: &["bridge", "id"],
+        },
+        (19, "ChannelDtmfReceived") => KeyPaths {
+            channel: &["channel", "id"],
+            bridge: &[],
+        },
+        (19, "ChannelToneDetected") => KeyPaths {
+            channel: &["channel", "id"],
+            bridge: &[],
+        },
+        (19, "ContactStatusChange") => KeyPaths {
+            channel: &[],
+            bridge: &[],
+        },
+        (19, "EndpointStateChange") => KeyPaths {
+            channel: &[],
+            bridge: &[],
+        },
+        (19, "TextMessageReceived") => KeyPaths {
+            channel: &[],
+            bridge: &[],
+        },
+        (20, "ChannelConnectedLine") => KeyPaths {
+            channel: &["channel", "id"],
+            bridge: &[],
+        },
+        (20, "ChannelEnteredBridge") => KeyPaths {
+            channel: &["channel", "id"],
+            bridge: &["bridge", "id"],
+        },
+        (20, "ChannelHangupRequest") => KeyPaths {
+            channel: &["channel", "id"],
+            bridge: &[],
+        },
+        (21, "ApplicationMoveFailed") => KeyPaths {
+            channel: &["channel", "id"],
+            bridge: &[],
+        },
+        (21, "ApplicationRegistered") => KeyPaths {
+            channel: &[],
+            bridge: &[],
+        },
+        (21, "ChannelTalkingStarted") => KeyPaths {
+            channel: &["channel", "id"],
+            bridge: &[],
+        },
+        (22, "BridgeAttendedTransfer") => KeyPaths {
+            channel: &["transferer_first_leg", "id"],
+            bridge: &[],
+        },
+        (22, "ChannelTalkingFinished") => KeyPaths {
+            channel: &["channel", "id"],
+            bridge: &[],
+        },
+        (23, "ApplicationUnregistered") => KeyPaths {
+            channel: &[],
+            bridge: &[],
+        },
+        (24, "BridgeVideoSourceChanged") => KeyPaths {
+            channel: &[],
+            bridge: &["bridge", "id"],
+        },
+        _ => return None,
+    })
+}
+
 impl serde::Serialize for Event {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {

@@ -72,3 +72,99 @@ async fn a_stray_rest_response_does_not_break_the_stream() {
     assert!(message.as_event().is_some(), "{message:?}");
     expect_event(&mut stream, 2).await;
 }
+
+/// The router reads most frames' keys without decoding them; the others (an unknown type, an
+/// escaped id, malformed text) it decodes itself. Either way each subscriber gets what its
+/// filter selects, in order, and a frame that does not fit its type still reaches the channel
+/// it names.
+#[tokio::test]
+async fn the_router_routes_frames_it_cannot_read_fast_as_well_as_the_others() {
+    use ari_client::events::{Filter, Message, Subscription};
+    use ari_client::ids::ChannelId;
+    use futures_util::StreamExt as _;
+
+    async fn next(subscription: &mut Subscription) -> Message {
+        match tokio::time::timeout(crate::support::DEADLINE, subscription.next()).await {
+            Ok(Some(Ok(message))) => message,
+            other => panic!("expected a message, got {other:?}"),
+        }
+    }
+    fn channel_of(message: &Message) -> Option<String> {
+        message.as_event()?.channel_id().map(ToString::to_string)
+    }
+    fn type_of(message: &Message) -> String {
+        match message.as_event() {
+            Some(Event::Unknown(serde_json::Value::String(_))) => "<text>".to_owned(),
+            Some(event) => event.event_type().to_owned(),
+            None => format!("{message:?}"),
+        }
+    }
+
+    let server = FakeAri::start().await;
+    let router = server
+        .client()
+        .events([APP])
+        .connect_router()
+        .await
+        .unwrap();
+    let mut all = router.subscribe(Filter::All);
+    let mut app = router.subscribe(Filter::Application(APP.to_owned()));
+    let mut channel = router.subscribe(Filter::Channel(ChannelId::new("c1")));
+    let conn = server.next_ws().await;
+
+    let dtmf = include_str!("../fixtures/events/channel_dtmf_received.json")
+        .replace("1763926530.17", "c1")
+        .replace(r#""application":"hello""#, r#""application":"faults""#);
+    let escaped = dtmf.replace(r#""id":"c1""#, r#""id":"c\u0031""#);
+    assert_ne!(escaped, dtmf);
+    let frames = [
+        r#"{"type":"StasisStart","channel":{"id":"#.to_owned(),
+        r#"{"type":"BrandNewEvent","application":"faults","channel":{"id":"c1"}}"#.to_owned(),
+        escaped,
+        r#"{"type":"ChannelDtmfReceived","application":"faults","channel":{"id":"c1"}}"#.to_owned(),
+        dtmf,
+        test_event(1),
+    ];
+    for frame in frames {
+        conn.send(frame);
+    }
+
+    let mut seen = Vec::new();
+    for _ in 0..6 {
+        seen.push(type_of(&next(&mut all).await));
+    }
+    assert_eq!(
+        seen,
+        [
+            "<text>",
+            "BrandNewEvent",
+            "ChannelDtmfReceived",
+            "ChannelDtmfReceived",
+            "ChannelDtmfReceived",
+            "FaultTest"
+        ]
+    );
+    let mut seen = Vec::new();
+    for _ in 0..5 {
+        seen.push(type_of(&next(&mut app).await));
+    }
+    assert_eq!(
+        seen,
+        [
+            "BrandNewEvent",
+            "ChannelDtmfReceived",
+            "ChannelDtmfReceived",
+            "ChannelDtmfReceived",
+            "FaultTest"
+        ]
+    );
+    // The escaped id, decoded by the router; the misfit, routed by the id it carries and
+    // handed over raw; the plain frame, decoded by the subscriber.
+    let escaped = next(&mut channel).await;
+    assert_eq!(channel_of(&escaped).as_deref(), Some("c1"));
+    let misfit = next(&mut channel).await;
+    assert!(matches!(misfit.as_event(), Some(Event::Unknown(raw)) if raw["channel"]["id"] == "c1"));
+    let plain = next(&mut channel).await;
+    assert!(matches!(plain.as_event(), Some(Event::ChannelDtmfReceived(e)) if e.digit == "#"));
+    assert_eq!(escaped.as_event(), plain.as_event());
+}

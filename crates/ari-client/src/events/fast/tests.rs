@@ -96,6 +96,8 @@ const FIXTURES: &[(&str, &str)] = &[
 
 /// Whenever the fast path gives an event, serde gives the same; returns whether it gave one.
 fn agree(what: &str, text: &str) -> bool {
+    // The router reads the same frames' keys without decoding them: they must match too.
+    crate::events::router::check_frame_keys(what, text);
     let Some(fast) = decode(text) else {
         return false;
     };
@@ -325,4 +327,24 @@ fn malformed_frames_are_left_to_serde() {
     ] {
         agree(text, text);
     }
+}
+
+#[test]
+fn the_recorded_corpus_routes_by_the_keys_read_from_each_frame() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../benches/corpus/events.jsonl"
+    );
+    let corpus = std::fs::read_to_string(path).unwrap();
+    let mut read = 0;
+    for (n, frame) in corpus.lines().enumerate() {
+        if crate::events::router::check_frame_keys(&format!("corpus line {}", n + 1), frame) {
+            read += 1;
+        }
+    }
+    assert_eq!(
+        read,
+        corpus.lines().count(),
+        "every real frame's keys are read fast"
+    );
 }
