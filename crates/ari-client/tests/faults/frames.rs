@@ -99,6 +99,13 @@ async fn the_router_routes_frames_it_cannot_read_fast_as_well_as_the_others() {
             None => format!("{message:?}"),
         }
     }
+    async fn types(subscription: &mut Subscription, count: usize) -> Vec<String> {
+        let mut seen = Vec::new();
+        for _ in 0..count {
+            seen.push(type_of(&next(subscription).await));
+        }
+        seen
+    }
 
     let server = FakeAri::start().await;
     let router = server
@@ -129,12 +136,8 @@ async fn the_router_routes_frames_it_cannot_read_fast_as_well_as_the_others() {
         conn.send(frame);
     }
 
-    let mut seen = Vec::new();
-    for _ in 0..6 {
-        seen.push(type_of(&next(&mut all).await));
-    }
     assert_eq!(
-        seen,
+        types(&mut all, 6).await,
         [
             "<text>",
             "BrandNewEvent",
@@ -144,12 +147,8 @@ async fn the_router_routes_frames_it_cannot_read_fast_as_well_as_the_others() {
             "FaultTest"
         ]
     );
-    let mut seen = Vec::new();
-    for _ in 0..5 {
-        seen.push(type_of(&next(&mut app).await));
-    }
     assert_eq!(
-        seen,
+        types(&mut app, 5).await,
         [
             "BrandNewEvent",
             "ChannelDtmfReceived",
