@@ -2,12 +2,13 @@
 //!
 //! The connection task reads each frame's keys (event type, application, channel, bridge,
 //! playback, recording) straight from its text, without decoding it, and looks them up in maps,
-//! one per kind of key: routing allocates nothing, and the cost of an event does not grow with
-//! the number of subscribers. Only the kinds some subscriber asked for are read, and the walk
-//! stops once it has them. The frame itself (shared, not copied) is queued for each subscriber,
-//! which decodes it as it reads it: decoding spreads over the consumers' tasks, and an event is
-//! allocated and freed on the same thread. A frame whose keys the fast reader cannot read (an
-//! unknown type, an escaped id) is decoded by the connection task and routed by its event.
+//! one per kind of key, borrowing the keys from the frame: the cost of an event does not grow
+//! with the number of subscribers. Only the kinds some subscriber asked for are read, and the
+//! walk stops once it has them. One copy of the frame, shared by its subscribers, is queued for
+//! each of them, and each decodes it as it reads it: decoding spreads over the consumers'
+//! tasks, and an event is allocated and freed on the same thread. A frame whose keys the fast
+//! reader cannot read (an unknown type, an escaped id) is decoded by the connection task and
+//! routed by its event.
 //!
 //! A subscriber receives only what it asked for, never a copy of everything. Each subscription
 //! has its own bounded queue; one that stays slow receives [`Message::Lagged`] and never holds
@@ -88,7 +89,7 @@ impl Wanted {
     const ALL: Wanted = Wanted([true; KEY_KINDS]);
 }
 
-/// The keys an event is routed under, borrowed from it: routing an event allocates nothing.
+/// The keys an event is routed under, borrowed from it: looking them up allocates nothing.
 #[derive(Debug, PartialEq)]
 struct EventKeys<'e> {
     keys: [(KeyKind, &'e str); 5],
@@ -323,11 +324,19 @@ impl Shared {
         };
         let table = &mut *guard;
         let targets = table.targets_of(&keys);
-        for id in &targets {
-            if let Some(tx) = table.subscribers.get(id)
-                && tx.push_frame(frame.clone())
-            {
-                table.to_wake.push(*id);
+        if !targets.is_empty() {
+            // A frame shares the allocation of the socket's read buffer (16 KiB) with the
+            // frames read along with it: queued as it is, one frame that waits for a slow
+            // subscriber would keep that whole buffer alive, and a subscriber that gets one
+            // frame in thirty could hold a buffer per queued frame. A copy of its own is as
+            // long as the frame; its subscribers share it.
+            let frame = Utf8Bytes::from(frame.as_str().to_owned());
+            for id in &targets {
+                if let Some(tx) = table.subscribers.get(id)
+                    && tx.push_frame(frame.clone())
+                {
+                    table.to_wake.push(*id);
+                }
             }
         }
         table.targets = targets;
