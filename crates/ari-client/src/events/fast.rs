@@ -72,11 +72,7 @@ pub(crate) fn frame_type(text: &str) -> Option<Cow<'_, str>> {
 /// Reads the value of a field into its slot; a field seen twice gives up (serde reports it).
 #[inline]
 pub(crate) fn field<T: FastDecode>(slot: &mut Option<T>, p: &mut Parser<'_>) -> Option<()> {
-    if slot.is_some() {
-        return None;
-    }
-    *slot = Some(T::fast(p)?);
-    Some(())
+    field_with(slot, p, T::fast)
 }
 
 /// The index of the quote that ends a string starting at `i`; `None` at an escape, a control
