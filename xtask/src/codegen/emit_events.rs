@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use super::ir::{Ir, ModelIr, Ty};
+use super::ir::{FieldIr, Ir, ModelIr, Ty};
 use super::names;
 use super::{File, header};
 
@@ -256,32 +256,32 @@ fn accessor_path<'a>(event: &ModelIr, target: &str, field: &'a str) -> Vec<&'a s
     }
 }
 
-/// The same path as [`path_expr`] walks, as the frame names the fields, ending at the `id`:
-/// e.g. `["peer", "id"]`. Empty when the accessor gives `None` for the event.
-fn wire_path(ir: &Ir, event: &ModelIr, path: &[&str]) -> Vec<String> {
-    if path_expr(ir, event, path).is_none() {
-        return Vec::new();
+/// The fields from an event along `path` (Rust names), each a model, then the `id` field of
+/// the last model; `None` when the path is empty or does not lead to a model with an `id`.
+fn id_fields<'m>(ir: &'m Ir, event: &'m ModelIr, path: &[&str]) -> Option<Vec<&'m FieldIr>> {
+    if path.is_empty() {
+        return None;
     }
     let mut model = event;
-    let mut wire = Vec::new();
+    let mut fields = Vec::with_capacity(path.len() + 1);
     for step in path {
-        let Some(field) = model.fields.iter().find(|f| f.rust_name == *step) else {
-            return Vec::new();
-        };
-        wire.push(field.spec_name.clone());
+        let field = model.fields.iter().find(|f| f.rust_name == *step)?;
         let Ty::Model(next) = &field.ty else {
-            return Vec::new();
+            return None;
         };
-        let Some(next) = ir.model(next) else {
-            return Vec::new();
-        };
-        model = next;
+        fields.push(field);
+        model = ir.model(next)?;
     }
-    match model.fields.iter().find(|f| f.rust_name == "id") {
-        Some(id) => wire.push(id.spec_name.clone()),
-        None => return Vec::new(),
-    }
-    wire
+    fields.push(model.fields.iter().find(|f| f.rust_name == "id")?);
+    Some(fields)
+}
+
+/// The path to the id an accessor returns, as the frame names the fields: e.g. `["peer",
+/// "id"]`. Empty when the accessor gives `None` for the event.
+fn wire_path(ir: &Ir, event: &ModelIr, path: &[&str]) -> Vec<String> {
+    id_fields(ir, event, path)
+        .map(|fields| fields.iter().map(|f| f.spec_name.clone()).collect())
+        .unwrap_or_default()
 }
 
 /// `key_paths`: where the ids that `channel_id` and `bridge_id` return sit in a frame, so the
@@ -320,17 +320,12 @@ fn emit_key_paths(out: &mut String, ir: &Ir, events: &[&ModelIr]) {
 /// `Some(&e.a.id)`, `e.a.as_ref().map(|v| &v.id)`, … for a path of fields ending at a model
 /// with an `id`.
 fn path_expr(ir: &Ir, event: &ModelIr, path: &[&str]) -> Option<String> {
-    if path.is_empty() {
-        return None;
-    }
-    let mut model = event;
+    let fields = id_fields(ir, event, path)?;
+    let (_id, steps) = fields.split_last()?;
     let mut expr = "e".to_owned();
     let mut optional = false;
-    for step in path {
-        let field = model.fields.iter().find(|f| f.rust_name == *step)?;
-        let Ty::Model(next) = &field.ty else {
-            return None;
-        };
+    for field in steps {
+        let step = &field.rust_name;
         expr = match (optional, field.required) {
             (false, true) => format!("{expr}.{step}"),
             (false, false) => format!("{expr}.{step}.as_ref()"),
@@ -338,9 +333,7 @@ fn path_expr(ir: &Ir, event: &ModelIr, path: &[&str]) -> Option<String> {
             (true, false) => format!("{expr}.and_then(|v| v.{step}.as_ref())"),
         };
         optional = optional || !field.required;
-        model = ir.model(next)?;
     }
-    model.fields.iter().find(|f| f.rust_name == "id")?;
     Some(if optional {
         format!("{expr}.map(|v| &v.id)")
     } else {
