@@ -56,6 +56,14 @@ pub enum ErrorKind {
         /// The application.
         application: String,
     },
+    /// This Asterisk lacks a feature the request needs (for example REST over WebSocket,
+    /// which came with Asterisk 22.4).
+    Unsupported {
+        /// The feature, e.g. `"REST over WebSocket"`.
+        feature: &'static str,
+        /// What was observed and what the feature needs.
+        message: String,
+    },
     /// The client configuration is invalid.
     Config {
         /// What is wrong with it.
@@ -139,6 +147,10 @@ impl Error {
             ErrorKind::Config { message } => ErrorKind::Config {
                 message: message.clone(),
             },
+            ErrorKind::Unsupported { feature, message } => ErrorKind::Unsupported {
+                feature,
+                message: message.clone(),
+            },
             ErrorKind::ApplicationReplaced { application } => ErrorKind::ApplicationReplaced {
                 application: application.clone(),
             },
@@ -170,6 +182,7 @@ impl Error {
             | ErrorKind::Decode { operation, .. } => Some(operation),
             ErrorKind::WebSocket { .. }
             | ErrorKind::Config { .. }
+            | ErrorKind::Unsupported { .. }
             | ErrorKind::ApplicationReplaced { .. } => None,
         }
     }
@@ -249,6 +262,11 @@ impl Error {
         matches!(&*self.inner, ErrorKind::ApplicationReplaced { .. })
     }
 
+    /// This Asterisk lacks a feature the request needs; see [`ErrorKind::Unsupported`].
+    pub fn is_unsupported(&self) -> bool {
+        matches!(&*self.inner, ErrorKind::Unsupported { .. })
+    }
+
     /// The answer could not be decoded.
     pub fn is_decode(&self) -> bool {
         matches!(&*self.inner, ErrorKind::Decode { .. })
@@ -303,6 +321,9 @@ impl fmt::Display for Error {
             }
             ErrorKind::WebSocket { .. } => write!(f, "event websocket failed"),
             ErrorKind::Config { message } => write!(f, "invalid client configuration: {message}"),
+            ErrorKind::Unsupported { feature, message } => {
+                write!(f, "{feature} is not supported here: {message}")
+            }
             ErrorKind::ApplicationReplaced { application } => write!(
                 f,
                 "another connection took over the stasis application {application}; this one stopped"

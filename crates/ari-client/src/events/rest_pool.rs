@@ -16,8 +16,9 @@ use tokio_tungstenite::tungstenite::Utf8Bytes;
 use super::Message;
 use super::rest_ws::RestChannel;
 use super::socket::{Deliver, EventStreamBuilder};
+use crate::Method;
 use crate::client::Client;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 
 /// Builder of a client that sends its requests over dedicated WebSockets; see
 /// [`Client::rest_sockets`].
@@ -27,6 +28,7 @@ pub struct RestSocketsBuilder {
     client: Client,
     sockets: usize,
     application_prefix: String,
+    probe_timeout: Duration,
     /// Each socket's connection settings (pings, idle timeout, backoff), with an event
     /// stream's defaults; its application is set per socket.
     connection: EventStreamBuilder,
@@ -62,6 +64,7 @@ impl Client {
             client: self.clone(),
             sockets: 2,
             application_prefix: "ari-rest".to_owned(),
+            probe_timeout: Duration::from_secs(5),
             connection: self.events(Vec::<String>::new()),
         }
     }
@@ -100,28 +103,61 @@ impl RestSocketsBuilder {
         self
     }
 
-    /// Opens every socket. Fails at once, without retrying, when one cannot be opened (refused
-    /// credentials give an error for which [`Error::is_auth`] holds).
+    /// How long [`connect`](Self::connect) waits for each socket to answer its first request
+    /// (`GET /asterisk/ping`). An Asterisk older than 22.4 accepts the sockets but never answers
+    /// a request sent over them; the probe turns that into one clear error at connect time
+    /// instead of a timeout on every later request. Default 5 s.
+    pub fn probe_timeout(mut self, timeout: Duration) -> Self {
+        self.probe_timeout = timeout;
+        self
+    }
+
+    /// Opens every socket (together) and checks that each answers a request. Fails at once,
+    /// without retrying, when one cannot be opened (refused credentials give an error for which
+    /// [`Error::is_auth`] holds); when one leaves its probe unanswered, fails with an error for
+    /// which [`Error::is_unsupported`] holds.
     pub async fn connect(self) -> Result<Client> {
         if self.sockets == 0 {
             return Err(Error::config("at least one socket is needed"));
         }
-        let mut channels = Vec::with_capacity(self.sockets);
-        let mut stops = Vec::with_capacity(self.sockets);
-        for _ in 0..self.sockets {
+        let opened = futures_util::future::try_join_all((0..self.sockets).map(|_| {
             let app = format!("{}-{:016x}", self.application_prefix, rand::random::<u64>());
-            let (channel, stop) = self
-                .connection
+            self.connection
                 .clone()
                 .for_applications([app])
                 .start(Arc::new(AnswersOnly))
-                .await?;
-            channels.push(channel);
-            stops.push(stop);
-        }
+        }))
+        .await?;
+        let (channels, stops): (Vec<_>, Vec<_>) = opened.into_iter().unzip();
+        futures_util::future::try_join_all(
+            channels.iter().map(|channel| self.probe(channel.clone())),
+        )
+        .await?;
         let pool = RestChannel::pool(&channels, stops);
         tracing::info!(sockets = pool.sockets(), "rest sockets connected");
         Ok(self.client.with_rest_channel(pool))
+    }
+
+    /// Sends `GET /asterisk/ping` over one socket. Any answer proves the transport; the body
+    /// is not decoded, so that a change in it cannot fail the connection.
+    async fn probe(&self, socket: RestChannel) -> Result<()> {
+        let over_socket = self.client.with_rest_channel(socket);
+        match tokio::time::timeout(
+            self.probe_timeout,
+            over_socket.request(Method::Get, "asterisk/ping", &[], None),
+        )
+        .await
+        {
+            Ok(answer) => answer.map(drop),
+            Err(_) => Err(Error::new(ErrorKind::Unsupported {
+                feature: "REST over WebSocket",
+                message: format!(
+                    "asterisk accepted the websocket but left a request sent over it \
+                     unanswered for {:?}; it needs Asterisk 22.4 or later",
+                    self.probe_timeout
+                ),
+            })),
+        }
     }
 }
 

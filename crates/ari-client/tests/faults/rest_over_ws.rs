@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use tokio::task::JoinHandle;
 
 use crate::support::{
-    APP, DEADLINE, FakeAri, HttpReply, Upgrade, assert_error_has_no_secret, expect_event,
+    APP, DEADLINE, FakeAri, HttpReply, Upgrade, WsConn, assert_error_has_no_secret, expect_event,
     test_event,
 };
 
@@ -334,19 +334,74 @@ async fn a_request_after_the_stream_is_dropped_fails_as_not_sent() {
     assert_refused_fast(&rest).await;
 }
 
+/// Connects a pool of `N` sockets, answering each one's probe as Asterisk 22.4+ would.
+async fn connect_pool<const N: usize>(
+    server: &FakeAri,
+    builder: ari_client::events::RestSocketsBuilder,
+) -> (Client, [WsConn; N]) {
+    let connecting = tokio::spawn(builder.sockets(N).connect());
+    let mut sockets = Vec::with_capacity(N);
+    for _ in 0..N {
+        let mut conn = server.next_ws().await;
+        let probe = conn.recv_json().await;
+        assert_eq!(
+            (&probe["method"], &probe["uri"]),
+            (&json!("GET"), &json!("asterisk/ping"))
+        );
+        conn.send_json(response(&probe, 200, "OK", Some(r#"{"ping":"pong"}"#)));
+        sockets.push(conn);
+    }
+    let pool = tokio::time::timeout(DEADLINE, connecting)
+        .await
+        .expect("the pool did not connect once its probes were answered")
+        .unwrap()
+        .unwrap();
+    let Ok(sockets) = sockets.try_into() else {
+        unreachable!("N sockets were collected")
+    };
+    (pool, sockets)
+}
+
+#[tokio::test]
+async fn a_pool_whose_sockets_leave_requests_unanswered_fails_to_connect_as_unsupported() {
+    // An Asterisk older than 22.4 accepts the socket and ignores what the client sends on it.
+    let server = FakeAri::start().await;
+    let probe_timeout = Duration::from_millis(300);
+    let connecting = tokio::spawn(
+        server
+            .client()
+            .rest_sockets()
+            .sockets(2)
+            .probe_timeout(probe_timeout)
+            .connect(),
+    );
+    let mut first = server.next_ws().await;
+    let _second = server.next_ws().await;
+    let probe = first.recv_json().await;
+    first.send_json(response(&probe, 200, "OK", Some(r#"{"ping":"pong"}"#)));
+    let err = tokio::time::timeout(DEADLINE, connecting)
+        .await
+        .expect("connect kept waiting past its probe timeout")
+        .unwrap()
+        .unwrap_err();
+    assert!(err.is_unsupported(), "{err:?}");
+    assert!(err.to_string().contains("22.4"), "{err}");
+    assert_error_has_no_secret(&err);
+    // The sockets it opened are closed again, the answered one included.
+    first.wait_closed().await;
+}
+
 #[tokio::test]
 async fn a_pool_of_rest_sockets_sends_around_one_that_is_reconnecting() {
     let server = FakeAri::start().await;
-    let pool = server
-        .client()
-        .rest_sockets()
-        .sockets(2)
-        .backoff(Duration::from_millis(10), Duration::from_millis(40))
-        .connect()
-        .await
-        .unwrap();
-    let broken = server.next_ws().await;
-    let mut working = server.next_ws().await;
+    let (pool, [broken, mut working]) = connect_pool(
+        &server,
+        server
+            .client()
+            .rest_sockets()
+            .backoff(Duration::from_millis(10), Duration::from_millis(40)),
+    )
+    .await;
 
     // Both sockets take requests while both are up.
     let mut seen_on_broken = broken;

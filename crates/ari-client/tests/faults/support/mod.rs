@@ -9,7 +9,7 @@ use ari_client::events::{EventStream, Message};
 use base64::Engine as _;
 use futures_util::StreamExt as _;
 
-pub(crate) use fake_ari::{FakeAri, HttpReply, PASSWORD, USER, Upgrade};
+pub(crate) use fake_ari::{FakeAri, HttpReply, PASSWORD, USER, Upgrade, WsConn};
 
 /// The longest a test waits for something that should happen.
 pub(crate) const DEADLINE: Duration = Duration::from_secs(5);
