@@ -88,7 +88,9 @@ impl Default for ClientBuilder {
 impl ClientBuilder {
     /// The ARI base URL, `http(s)://host:port/<prefix>/ari`. Default `http://127.0.0.1:8088/ari`.
     ///
-    /// A URL without a path gets `/ari` appended. Credentials in the URL are refused by
+    /// A URL without a path gets `/ari` appended; `ws`/`wss` are taken as `http`/`https` (and
+    /// an event WebSocket URL, `.../ari/events?app=...`, as its base).
+    /// Credentials in the URL are refused by
     /// [`build`](Self::build): use [`credentials`](Self::credentials).
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = url.into();
@@ -125,6 +127,11 @@ impl ClientBuilder {
         let credentials = self
             .credentials
             .ok_or_else(|| Error::config("no credentials given"))?;
+        // Basic authentication ends the user name at the first colon: Asterisk would check
+        // another user than the one given.
+        if credentials.username.contains(':') {
+            return Err(Error::config("an ARI user name cannot contain ':'"));
+        }
         let base_url = parse_base_url(&self.base_url)?;
         let mut http = reqwest::Client::builder()
             .connect_timeout(self.connect_timeout)
@@ -179,20 +186,46 @@ impl ClientBuilder {
 }
 
 fn parse_base_url(raw: &str) -> Result<Url> {
-    let mut url = Url::parse(raw).map_err(|e| Error::config(format!("bad base URL: {e}")))?;
-    if !matches!(url.scheme(), "http" | "https") {
+    let raw = raw.trim();
+    if !raw.contains("://") {
         return Err(Error::config(format!(
-            "base URL scheme must be http or https, not {}",
-            url.scheme()
+            "bad base URL {raw:?}: it needs a scheme, e.g. http://{raw}"
         )));
     }
-    if !url.username().is_empty() || url.password().is_some() {
+    let mut url = Url::parse(raw).map_err(|e| Error::config(format!("bad base URL: {e}")))?;
+    // The event WebSocket's own URL is a common thing to paste here; it names the same server.
+    let http_scheme = match url.scheme() {
+        "http" | "ws" => "http",
+        "https" | "wss" => "https",
+        other => {
+            return Err(Error::config(format!(
+                "base URL scheme must be http or https, not {other}"
+            )));
+        }
+    };
+    let pasted_websocket_url = url.scheme() != http_scheme;
+    if pasted_websocket_url {
+        let mut rewritten = raw.to_owned();
+        rewritten.replace_range(..url.scheme().len(), http_scheme);
+        url = Url::parse(&rewritten).map_err(|e| Error::config(format!("bad base URL: {e}")))?;
+    }
+    if !url.username().is_empty()
+        || url.password().is_some()
+        || url.query_pairs().any(|(key, _)| key == "api_key")
+    {
         return Err(Error::config(
             "the base URL must not carry credentials; use ClientBuilder::credentials",
         ));
     }
     if url.path() == "/" || url.path().is_empty() {
         url.set_path("/ari");
+    }
+    if pasted_websocket_url {
+        // A pasted event WebSocket URL: its resource is not part of the base.
+        if let Some(base) = url.path().trim_end_matches('/').strip_suffix("/events") {
+            let base = base.to_owned();
+            url.set_path(&base);
+        }
     }
     // A trailing slash makes `Url::join` keep the last segment.
     if !url.path().ends_with('/') {
@@ -222,8 +255,41 @@ mod tests {
     }
 
     #[test]
+    fn websocket_schemes_name_the_same_server_and_a_missing_scheme_is_explained() {
+        assert_eq!(
+            parse_base_url("ws://127.0.0.1:8088/ari").unwrap().as_str(),
+            "http://127.0.0.1:8088/ari/"
+        );
+        assert_eq!(
+            parse_base_url(" wss://pbx.example:8089 ").unwrap().as_str(),
+            "https://pbx.example:8089/ari/"
+        );
+        let err = parse_base_url("127.0.0.1:8088").unwrap_err();
+        assert!(err.to_string().contains("http://127.0.0.1:8088"), "{err}");
+        assert!(parse_base_url("ftp://127.0.0.1/ari").is_err());
+        assert_eq!(
+            parse_base_url("ws://127.0.0.1:8088/asterisk/ari/events?app=hello")
+                .unwrap()
+                .as_str(),
+            "http://127.0.0.1:8088/asterisk/ari/"
+        );
+    }
+
+    #[test]
+    fn a_user_name_with_a_colon_is_refused() {
+        let err = Client::builder()
+            .credentials("a:b", "secret-pass")
+            .build()
+            .unwrap_err();
+        assert!(err.to_string().contains("':'"), "{err}");
+        assert!(!err.to_string().contains("secret-pass"));
+    }
+
+    #[test]
     fn credentials_in_the_url_are_refused() {
         assert!(parse_base_url("http://u:p@127.0.0.1:8088/ari").is_err());
+        let err = parse_base_url("ws://127.0.0.1:8088/ari/events?app=a&api_key=u:p").unwrap_err();
+        assert!(!err.to_string().contains("u:p"), "{err}");
     }
 
     #[test]
