@@ -609,6 +609,8 @@ impl EventStream {
     /// Asterisk imposes: an answer on the socket is text, so a binary answer (a stored
     /// recording's file) is refused with 406; and an application event filter whose `allowed`
     /// list lacks `RESTResponse` also filters the answers out, so requests time out.
+    /// An Asterisk older than 22.4 ignores the requests, so each one times out as well;
+    /// [`Client::rest_sockets`] checks this when it connects and fails at once instead.
     ///
     /// An answer that arrives after its request timed out is not lost: this stream delivers it
     /// as a [`RESTResponse`](crate::models::RESTResponse) event, whose status and body tell
