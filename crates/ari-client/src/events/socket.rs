@@ -207,6 +207,17 @@ impl EventStreamBuilder {
         if self.apps.is_empty() {
             return Err(Error::config("at least one application name is needed"));
         }
+        // Asterisk splits the `app` parameter at commas: "a,b" would register two
+        // applications, neither of them the one asked for.
+        if let Some(bad) = self
+            .apps
+            .iter()
+            .find(|app| app.trim().is_empty() || app.contains(','))
+        {
+            return Err(Error::config(format!(
+                "bad application name {bad:?}: it must be non-empty and contain no ','"
+            )));
+        }
         let socket = handshake(&self).await?;
         tracing::info!(apps = %self.apps.join(","), "event websocket connected");
         let (out_tx, out_rx) = mpsc::unbounded_channel();
@@ -630,5 +641,27 @@ impl Stream for EventStream {
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         self.rx.poll_next(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Client;
+
+    #[tokio::test]
+    async fn application_names_asterisk_would_split_or_ignore_are_refused_before_connecting() {
+        // Nothing listens on port 9: a name that got past the check would fail to connect.
+        let client = Client::builder()
+            .base_url("http://127.0.0.1:9/ari")
+            .credentials("user", "pass")
+            .build()
+            .unwrap();
+        for apps in [vec!["a,b"], vec!["ok", ""], vec![" "]] {
+            let err = client.events(apps.clone()).connect().await.unwrap_err();
+            assert!(
+                matches!(err.kind(), crate::ErrorKind::Config { .. }),
+                "{apps:?}: {err:?}"
+            );
+        }
     }
 }
