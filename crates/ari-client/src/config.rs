@@ -123,6 +123,9 @@ impl ClientBuilder {
     }
 
     /// Checks the configuration and builds the client. Makes no request.
+    ///
+    /// The client connects to Asterisk directly, over HTTP and WebSocket alike; proxy settings
+    /// of the environment (`HTTP_PROXY` and the like) are not used.
     pub fn build(self) -> Result<Client> {
         let credentials = self
             .credentials
@@ -137,6 +140,9 @@ impl ClientBuilder {
             .connect_timeout(self.connect_timeout)
             .timeout(self.request_timeout)
             .pool_idle_timeout(Duration::from_secs(60))
+            // HTTP and the event WebSocket reach Asterisk the same way, directly: a proxy taken
+            // from HTTP_PROXY for one of them only would split a client across two routes.
+            .no_proxy()
             .user_agent(concat!("ari-client/", env!("CARGO_PKG_VERSION")));
         // The system's trusted CAs, and Mozilla's as a floor for hosts without a CA store
         // (minimal containers); the same set reqwest uses for HTTPS.
