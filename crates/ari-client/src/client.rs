@@ -318,11 +318,13 @@ impl Client {
             .await
             .map_err(|e| map_reqwest(operation, e))?;
         let status = response.status().as_u16();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| map_reqwest(operation, e))?
-            .to_vec();
+        // `Vec::from` takes over the buffer when hyper handed over the only reference to it.
+        let body = Vec::from(
+            response
+                .bytes()
+                .await
+                .map_err(|e| map_reqwest(operation, e))?,
+        );
         if (200..300).contains(&status) {
             return Ok(RawResponse { status, body });
         }
