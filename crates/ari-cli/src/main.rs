@@ -6,6 +6,7 @@
 mod cli;
 mod cmd;
 mod connect;
+mod report;
 
 use std::process::ExitCode;
 
@@ -33,7 +34,7 @@ fn main() -> ExitCode {
             if is_broken_pipe(&err) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("ari: {err:#}");
+            eprintln!("ari: {}", report::describe(&err));
             ExitCode::from(1)
         }
     }

@@ -360,10 +360,10 @@ async fn record(
     match outcome {
         Some(outcome) if !outcome.failed.is_empty() => {
             eprintln!(
-                "ari events: {} of {} call flows failed; first: {:#}",
+                "ari events: {} of {} call flows failed; first: {}",
                 outcome.failed.len(),
                 outcome.failed.len() + outcome.completed,
-                outcome.failed[0]
+                crate::report::describe(&outcome.failed[0])
             );
             Ok(ExitCode::from(1))
         }
@@ -836,7 +836,11 @@ impl Flow {
             let finished = self.wait("ChannelTalkingFinished", talked).await;
             if let Err(err) = finished {
                 self.warnings += 1;
-                eprintln!("ari events: flow {}: {err:#}", self.n);
+                eprintln!(
+                    "ari events: flow {}: {}",
+                    self.n,
+                    crate::report::describe(&err)
+                );
             }
         }
         bridges
@@ -886,7 +890,11 @@ impl Flow {
             .await;
         if let Err(err) = entered {
             self.warnings += 1;
-            eprintln!("ari events: flow {}: {err:#}", self.n);
+            eprintln!(
+                "ari events: flow {}: {}",
+                self.n,
+                crate::report::describe(&err)
+            );
         }
         let r = channels
             .dial(d1.as_str())
@@ -900,7 +908,11 @@ impl Flow {
             .await;
         if let Err(err) = answered {
             self.warnings += 1;
-            eprintln!("ari events: flow {}: {err:#}", self.n);
+            eprintln!(
+                "ari events: flow {}: {}",
+                self.n,
+                crate::report::describe(&err)
+            );
         }
         let r = channels.hangup(d1.as_str()).await;
         self.soft("hang up the dialed channel", r);
