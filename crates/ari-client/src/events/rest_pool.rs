@@ -142,19 +142,17 @@ impl RestSocketsBuilder {
     /// is not decoded, so that a change in it cannot fail the connection.
     async fn probe(&self, socket: RestChannel) -> Result<()> {
         let over_socket = self.client.with_rest_channel(socket);
-        match tokio::time::timeout(
-            self.probe_timeout,
-            over_socket.request(Method::Get, "asterisk/ping", &[], None),
-        )
-        .await
-        {
-            Ok(answer) => answer.map(drop),
-            Err(_) => Err(Error::new(ErrorKind::Unsupported {
+        // The client's own request timeout may be the shorter one; either way, no answer.
+        let waited = self.probe_timeout.min(self.client.inner().request_timeout);
+        let ping = over_socket.request(Method::Get, "asterisk/ping", &[], None);
+        match tokio::time::timeout(waited, ping).await {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(err)) if !err.is_timeout() => Err(err),
+            _ => Err(Error::new(ErrorKind::Unsupported {
                 feature: "REST over WebSocket",
                 message: format!(
                     "asterisk accepted the websocket but left a request sent over it \
-                     unanswered for {:?}; it needs Asterisk 22.4 or later",
-                    self.probe_timeout
+                     unanswered for {waited:?}; it needs Asterisk 22.4 or later"
                 ),
             })),
         }

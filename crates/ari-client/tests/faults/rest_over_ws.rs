@@ -365,30 +365,35 @@ async fn connect_pool<const N: usize>(
 #[tokio::test]
 async fn a_pool_whose_sockets_leave_requests_unanswered_fails_to_connect_as_unsupported() {
     // An Asterisk older than 22.4 accepts the socket and ignores what the client sends on it.
+    // The wait is the probe's timeout, or the client's request timeout when that is shorter.
+    let short = Duration::from_millis(300);
     let server = FakeAri::start().await;
-    let probe_timeout = Duration::from_millis(300);
-    let connecting = tokio::spawn(
+    let builders = [
+        server.client().rest_sockets().probe_timeout(short),
         server
-            .client()
-            .rest_sockets()
-            .sockets(2)
-            .probe_timeout(probe_timeout)
-            .connect(),
-    );
-    let mut first = server.next_ws().await;
-    let _second = server.next_ws().await;
-    let probe = first.recv_json().await;
-    first.send_json(response(&probe, 200, "OK", Some(r#"{"ping":"pong"}"#)));
-    let err = tokio::time::timeout(DEADLINE, connecting)
-        .await
-        .expect("connect kept waiting past its probe timeout")
-        .unwrap()
-        .unwrap_err();
-    assert!(err.is_unsupported(), "{err:?}");
-    assert!(err.to_string().contains("22.4"), "{err}");
-    assert_error_has_no_secret(&err);
-    // The sockets it opened are closed again, the answered one included.
-    first.wait_closed().await;
+            .builder()
+            .request_timeout(short)
+            .build()
+            .unwrap()
+            .rest_sockets(),
+    ];
+    for builder in builders {
+        let connecting = tokio::spawn(builder.sockets(2).connect());
+        let mut first = server.next_ws().await;
+        let _second = server.next_ws().await;
+        let probe = first.recv_json().await;
+        first.send_json(response(&probe, 200, "OK", Some(r#"{"ping":"pong"}"#)));
+        let err = tokio::time::timeout(DEADLINE, connecting)
+            .await
+            .expect("connect kept waiting past its probe timeout")
+            .unwrap()
+            .unwrap_err();
+        assert!(err.is_unsupported(), "{err:?}");
+        assert!(err.to_string().contains("22.4"), "{err}");
+        assert_error_has_no_secret(&err);
+        // The sockets it opened are closed again, the answered one included.
+        first.wait_closed().await;
+    }
 }
 
 #[tokio::test]
