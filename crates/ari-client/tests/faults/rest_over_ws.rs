@@ -363,6 +363,25 @@ async fn connect_pool<const N: usize>(
 }
 
 #[tokio::test]
+async fn a_pool_of_no_sockets_or_of_too_many_is_refused_before_connecting() {
+    let server = FakeAri::start().await;
+    for sockets in [0, 65, usize::MAX] {
+        let err = server
+            .client()
+            .rest_sockets()
+            .sockets(sockets)
+            .connect()
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err.kind(), ari_client::ErrorKind::Config { .. }),
+            "{sockets}: {err:?}"
+        );
+    }
+    assert_eq!(server.upgrade_attempts(), 0);
+}
+
+#[tokio::test]
 async fn a_pool_whose_sockets_leave_requests_unanswered_fails_to_connect_as_unsupported() {
     // An Asterisk older than 22.4 accepts the socket and ignores what the client sends on it.
     // The wait is the probe's timeout, or the client's request timeout when that is shorter.
