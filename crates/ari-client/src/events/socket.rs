@@ -131,20 +131,22 @@ impl EventStreamBuilder {
         self
     }
 
-    /// How often to ping Asterisk. Default 5 s.
+    /// How often to ping Asterisk; longer than zero. Default 5 s.
     pub fn ping_interval(mut self, interval: Duration) -> Self {
         self.ping_interval = interval;
         self
     }
 
     /// A connection silent for this long (not even a pong), or one that takes no data from us
-    /// for this long (a write stuck), is taken as dead. Default 10 s.
+    /// for this long (a write stuck), is taken as dead; longer than the ping interval.
+    /// Default 10 s.
     pub fn idle_timeout(mut self, timeout: Duration) -> Self {
         self.idle_timeout = timeout;
         self
     }
 
-    /// The first and the longest wait between reconnect attempts. Default 200 ms and 10 s.
+    /// The first and the longest wait between reconnect attempts; the first longer than zero.
+    /// Default 200 ms and 10 s.
     ///
     /// Each wait doubles up to the cap; a random jitter of up to half the wait is added so many
     /// clients do not reconnect in step.
@@ -189,6 +191,28 @@ impl EventStreamBuilder {
         })
     }
 
+    /// Refuses timings the connection cannot keep: pings need a period, a connection must
+    /// be allowed to stay quiet for longer than the time between two pings, and reconnect
+    /// attempts need a wait between them (a zero floor would never grow).
+    fn check_timing(&self) -> Result<()> {
+        if self.ping_interval.is_zero() {
+            return Err(Error::config("the ping interval must be longer than zero"));
+        }
+        if self.idle_timeout <= self.ping_interval {
+            return Err(Error::config(format!(
+                "the idle timeout ({:?}) must be longer than the ping interval ({:?}), or a \
+                 quiet but healthy connection would be taken as dead",
+                self.idle_timeout, self.ping_interval
+            )));
+        }
+        if self.backoff_floor.is_zero() {
+            return Err(Error::config(
+                "the first wait between reconnect attempts must be longer than zero",
+            ));
+        }
+        Ok(())
+    }
+
     /// The same settings for other applications.
     pub(crate) fn for_applications<I, S>(mut self, apps: I) -> Self
     where
@@ -204,6 +228,7 @@ impl EventStreamBuilder {
         self,
         sink: Arc<dyn Deliver>,
     ) -> Result<(rest_ws::RestChannel, oneshot::Sender<()>)> {
+        self.check_timing()?;
         if self.apps.is_empty() {
             return Err(Error::config("at least one application name is needed"));
         }
@@ -646,6 +671,8 @@ impl Stream for EventStream {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use crate::Client;
 
     #[tokio::test]
@@ -661,6 +688,35 @@ mod tests {
             assert!(
                 matches!(err.kind(), crate::ErrorKind::Config { .. }),
                 "{apps:?}: {err:?}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn timings_the_connection_cannot_keep_are_refused_before_connecting() {
+        let client = Client::builder()
+            .base_url("http://127.0.0.1:9/ari")
+            .credentials("user", "pass")
+            .build()
+            .unwrap();
+        let events = || client.events(["app"]);
+        let second = Duration::from_secs(1);
+        for (what, builder) in [
+            ("no ping period", events().ping_interval(Duration::ZERO)),
+            (
+                "idle = ping",
+                events().ping_interval(second).idle_timeout(second),
+            ),
+            (
+                "idle < ping",
+                events().idle_timeout(Duration::from_millis(10)),
+            ),
+            ("zero backoff", events().backoff(Duration::ZERO, second)),
+        ] {
+            let err = builder.connect().await.unwrap_err();
+            assert!(
+                matches!(err.kind(), crate::ErrorKind::Config { .. }),
+                "{what}: {err:?}"
             );
         }
     }
