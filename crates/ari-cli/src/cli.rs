@@ -34,8 +34,8 @@ pub(crate) enum Command {
         /// the sandbox's dialplan (`Local/<app>@stasis`), e.g. for another Asterisk.
         #[arg(long)]
         endpoint: Option<String>,
-        /// Give up when the flow has not finished after this many seconds.
-        #[arg(long, default_value_t = 30)]
+        /// Give up when the flow has not finished after this many seconds (at most a year).
+        #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=A_YEAR))]
         timeout: u64,
     },
     /// Live events: print them as they arrive, or record every frame to a file.
@@ -44,6 +44,10 @@ pub(crate) enum Command {
         action: EventsAction,
     },
 }
+
+/// The longest wait a command takes, in seconds: a deadline must stay within what the
+/// clock can count.
+const A_YEAR: u64 = 365 * 24 * 3600;
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum EventsAction {
@@ -77,8 +81,8 @@ pub(crate) enum EventsAction {
         /// How many flows of the workload run at once.
         #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=1_000))]
         concurrency: u32,
-        /// Stop recording after this many seconds.
-        #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+        /// Stop recording after this many seconds (at most a year).
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=A_YEAR))]
         duration: Option<u64>,
     },
 }

@@ -164,7 +164,7 @@ impl RestChannel {
                 req.operation
             ))
         })?;
-        let deadline = tokio::time::Instant::now() + timeout;
+        let deadline = super::socket::deadline_after(timeout);
         // A socket that is down refuses a request as not sent; a pool then tries its other
         // sockets, each once, so one reconnecting socket costs the caller nothing.
         let mut tried = vec![false; self.lanes.len()];

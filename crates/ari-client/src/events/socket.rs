@@ -276,6 +276,14 @@ pub(crate) fn websocket_config() -> tungstenite::protocol::WebSocketConfig {
     tungstenite::protocol::WebSocketConfig::default().read_buffer_size(16 * 1024)
 }
 
+/// The instant `wait` from now; a wait too long for the clock to count ends in the far future
+/// instead of panicking (`Duration::MAX` is a natural way to say "no timeout").
+pub(crate) fn deadline_after(wait: Duration) -> tokio::time::Instant {
+    let now = tokio::time::Instant::now();
+    now.checked_add(wait)
+        .unwrap_or_else(|| now + Duration::from_secs(30 * 365 * 24 * 3600))
+}
+
 pub(crate) type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
@@ -463,7 +471,7 @@ async fn keep_connected(
         let mut wait = config.backoff_floor;
         socket = loop {
             let jitter = wait.mul_f64(rand::rng().random_range(0.0..0.5));
-            let sleep = tokio::time::sleep(wait + jitter);
+            let sleep = tokio::time::sleep(wait.saturating_add(jitter));
             tokio::pin!(sleep);
             // While down, REST requests fail at once as not sent, so callers can retry.
             loop {
@@ -502,7 +510,7 @@ async fn keep_connected(
                     }
                 }
             }
-            wait = (wait * 2).min(config.backoff_cap);
+            wait = wait.saturating_mul(2).min(config.backoff_cap);
         };
         let down_for = down_since.elapsed();
         tracing::info!(?down_for, attempts, "event websocket reconnected");
@@ -529,7 +537,7 @@ async fn serve(
             biased;
             _ = &mut *stop_rx => return Lost::Stopped,
             frame = socket.next() => {
-                idle.as_mut().reset(tokio::time::Instant::now() + config.idle_timeout);
+                idle.as_mut().reset(deadline_after(config.idle_timeout));
                 // Take every frame that is already here before waking the consumers, so a burst
                 // wakes each once; the batch limit keeps pings and REST writes going meanwhile.
                 let mut frame = frame;

@@ -503,3 +503,35 @@ async fn many_concurrent_requests_each_get_their_own_answer() {
         assert_eq!(answer.body, format!(r#"{{"id":"c{n}"}}"#).into_bytes());
     }
 }
+
+#[tokio::test]
+async fn waits_too_long_for_the_clock_mean_no_timeout_rather_than_a_panic() {
+    // `Duration::MAX` is how many say "never time out"; it must not overflow a deadline.
+    let server = FakeAri::start().await;
+    let client = server
+        .builder()
+        .request_timeout(Duration::MAX)
+        .connect_timeout(Duration::MAX)
+        .build()
+        .unwrap();
+    let mut stream = client
+        .events([APP])
+        .idle_timeout(Duration::MAX)
+        .backoff(Duration::MAX, Duration::MAX)
+        .connect()
+        .await
+        .unwrap();
+    let mut conn = server.next_ws().await;
+    conn.send(test_event(1));
+    expect_event(&mut stream, 1).await;
+    let call = spawn_request(
+        &stream.rest_client(),
+        Method::Get,
+        "asterisk/ping",
+        &[],
+        None,
+    );
+    let request = conn.recv_json().await;
+    conn.send_json(response(&request, 200, "OK", Some(r#"{"ping":"pong"}"#)));
+    assert_eq!(finish(call).await.unwrap().status, 200);
+}
