@@ -87,7 +87,7 @@ struct Wanted([bool; KEY_KINDS]);
 
 impl Wanted {
     /// For the checks that compare keys read from a frame with its event's.
-    #[cfg(any(test, debug_assertions))]
+    #[cfg(any(test, feature = "self-check"))]
     const ALL: Wanted = Wanted([true; KEY_KINDS]);
 }
 
@@ -200,7 +200,7 @@ impl<'e> EventKeys<'e> {
 
 /// Checks that a frame routed by the keys read from it goes where its decoded event would;
 /// returns whether the keys were read from the frame.
-#[cfg(any(test, debug_assertions))]
+#[cfg(any(test, feature = "self-check"))]
 pub(crate) fn check_frame_keys(what: &str, text: &str) -> bool {
     let Some(keys) = EventKeys::of_frame(text, Wanted::ALL) else {
         return false;
@@ -314,8 +314,8 @@ impl Shared {
 
     /// Routes a frame by the keys read from it; the subscribers decode it as they read it.
     fn dispatch_frame(&self, frame: &Utf8Bytes) {
-        // Debug builds (every test run) check that a frame goes where its event would.
-        #[cfg(debug_assertions)]
+        // The project's test runs check that a frame goes where its event would.
+        #[cfg(feature = "self-check")]
         check_frame_keys("a frame of the socket", frame.as_str());
         let mut guard = self.lock();
         let Some(keys) = EventKeys::of_frame(frame.as_str(), guard.wanted()) else {
