@@ -238,15 +238,63 @@ async fn https_and_wss_work_with_the_sandbox_ca_and_fail_without_it() {
         .await
         .unwrap_err();
     assert!(err.is_connect(), "{err}");
-    let chain = format!("{:?}", err);
-    assert!(chain.to_lowercase().contains("certificate"), "{chain}");
+    // The error says what to do about it, on both transports.
+    let says_give_the_ca =
+        |chain: String| chain.contains("certificate") && chain.contains("ca_file");
+    assert!(says_give_the_ca(causes(&err)), "{}", causes(&err));
     let err = untrusting
         .events([unique_app("tlsbad")])
         .connect()
         .await
         .unwrap_err();
+    assert!(says_give_the_ca(causes(&err)), "{}", causes(&err));
+
+    // A scheme that does not match the port is named as the likely cause.
+    let plain_port_over_tls = Client::builder()
+        .base_url(status.ari_url().replacen("http://", "https://", 1))
+        .credentials(&status.settings.user, &status.settings.password)
+        .build()
+        .unwrap();
+    let err = plain_port_over_tls
+        .request(Method::Get, "asterisk/info", &[], None)
+        .await
+        .unwrap_err();
     assert!(
-        format!("{err:?}").to_lowercase().contains("certificate"),
-        "{err:?}"
+        causes(&err).contains("does not speak TLS"),
+        "{}",
+        causes(&err)
     );
+    let err = plain_port_over_tls
+        .events([unique_app("tlsbad")])
+        .connect()
+        .await
+        .unwrap_err();
+    assert!(
+        causes(&err).contains("does not speak TLS"),
+        "{}",
+        causes(&err)
+    );
+    let tls_port_in_plain = Client::builder()
+        .base_url(status.ari_tls_url().replacen("https://", "http://", 1))
+        .credentials(&status.settings.user, &status.settings.password)
+        .build()
+        .unwrap();
+    let err = tls_port_in_plain
+        .events([unique_app("tlsbad")])
+        .connect()
+        .await
+        .unwrap_err();
+    assert!(causes(&err).contains("https://"), "{}", causes(&err));
+}
+
+/// An error and its sources, as one line.
+fn causes(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut line = err.to_string();
+    let mut cause = err.source();
+    while let Some(current) = cause {
+        line.push_str(": ");
+        line.push_str(&current.to_string());
+        cause = current.source();
+    }
+    line
 }

@@ -410,7 +410,11 @@ fn map_reqwest(operation: &'static str, err: reqwest::Error) -> Error {
     // reqwest errors can carry the URL; ours never holds credentials, but strip it anyway so
     // error output stays short and uniform.
     let outcome_unknown = !err.is_connect() && !err.is_builder();
-    Error::transport(operation, outcome_unknown, err.without_url())
+    Error::transport(
+        operation,
+        outcome_unknown,
+        crate::error::with_connect_hint(err.without_url()),
+    )
 }
 
 /// Percent-encodes one path segment (an id or a name given by the caller).

@@ -6,6 +6,8 @@
 
 use std::fmt;
 
+use tokio_tungstenite::tungstenite;
+
 /// An error from the ARI client: an answer Asterisk gave, or a failure to reach it.
 pub struct Error {
     inner: Box<ErrorKind>,
@@ -342,6 +344,89 @@ impl std::error::Error for Error {
             _ => None,
         }
     }
+}
+
+/// A failure to connect, with what it most likely means in the words of ARI's set-up: TLS
+/// errors say little about the URL or the CA that caused them.
+#[derive(Debug)]
+struct Hinted {
+    hint: &'static str,
+    source: Box<dyn std::error::Error + Send + Sync>,
+}
+
+impl fmt::Display for Hinted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.hint)
+    }
+}
+
+impl std::error::Error for Hinted {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(self.source.as_ref())
+    }
+}
+
+/// `source`, a failure to connect, preceded by a hint where its cause is a common mistake:
+/// a URL whose scheme does not match the port, or a server certificate without its CA.
+pub(crate) fn with_connect_hint(
+    source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+) -> Box<dyn std::error::Error + Send + Sync> {
+    let source = source.into();
+    match connect_hint(source.as_ref()) {
+        Some(hint) => Box::new(Hinted { hint, source }),
+        None => source,
+    }
+}
+
+fn connect_hint(err: &(dyn std::error::Error + 'static)) -> Option<&'static str> {
+    use rustls::{CertificateError, InvalidMessage};
+    let mut cause = Some(err);
+    while let Some(current) = cause {
+        match rustls_error(current) {
+            Some(rustls::Error::InvalidMessage(InvalidMessage::InvalidContentType)) => {
+                return Some(
+                    "the server does not speak TLS on this port: use an http:// URL here, or \
+                     the port of Asterisk's TLS listener for https://",
+                );
+            }
+            Some(rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer)) => {
+                return Some(
+                    "the server's certificate is not signed by a CA this client trusts: give \
+                     its CA to ClientBuilder::ca_file",
+                );
+            }
+            Some(rustls::Error::InvalidCertificate(
+                CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
+            )) => {
+                return Some(
+                    "the server's certificate is not valid for the URL's host: use the host \
+                     name the certificate was made for",
+                );
+            }
+            _ => {}
+        }
+        if let Some(tungstenite::Error::Protocol(
+            tungstenite::error::ProtocolError::HandshakeIncomplete,
+        )) = current.downcast_ref::<tungstenite::Error>()
+        {
+            return Some(
+                "the server closed the connection without answering the handshake: if the \
+                 port expects TLS, use an https:// URL",
+            );
+        }
+        cause = current.source();
+    }
+    None
+}
+
+/// The TLS error in `err`, also when I/O errors wrap it (some layers wrap it twice).
+fn rustls_error<'e>(err: &'e (dyn std::error::Error + 'static)) -> Option<&'e rustls::Error> {
+    if let Some(tls) = err.downcast_ref::<rustls::Error>() {
+        return Some(tls);
+    }
+    let inner: &(dyn std::error::Error + 'static) =
+        err.downcast_ref::<std::io::Error>()?.get_ref()?;
+    rustls_error(inner)
 }
 
 /// `Result` with this crate's [`Error`].

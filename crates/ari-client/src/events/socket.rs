@@ -356,7 +356,7 @@ fn map_handshake_error(err: tungstenite::Error) -> Error {
                 &[],
             )))
         }
-        other => Error::websocket(other),
+        other => Error::websocket(crate::error::with_connect_hint(other)),
     }
 }
 
