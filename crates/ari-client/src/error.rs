@@ -405,6 +405,15 @@ fn connect_hint(err: &(dyn std::error::Error + 'static)) -> Option<&'static str>
             }
             _ => {}
         }
+        if current
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::ConnectionRefused)
+        {
+            return Some(
+                "nothing accepts connections at this address: is Asterisk running, with its \
+                 HTTP server (http.conf) on this port?",
+            );
+        }
         if let Some(tungstenite::Error::Protocol(
             tungstenite::error::ProtocolError::HandshakeIncomplete,
         )) = current.downcast_ref::<tungstenite::Error>()

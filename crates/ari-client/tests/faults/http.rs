@@ -196,4 +196,12 @@ async fn a_refused_tcp_connection_is_a_connect_error_that_was_not_sent() {
     assert!(err.is_connect(), "{err:?}");
     assert!(!err.is_outcome_unknown(), "{err:?}");
     assert_error_has_no_secret(&err);
+    // Its sources say what to check, on HTTP and on the event WebSocket.
+    let says_is_asterisk_running = |err: &ari_client::Error| {
+        let source = std::error::Error::source(err).map(ToString::to_string);
+        source.is_some_and(|text| text.contains("is Asterisk running"))
+    };
+    assert!(says_is_asterisk_running(&err), "{err:?}");
+    let err = client.events(["faults"]).connect().await.unwrap_err();
+    assert!(says_is_asterisk_running(&err), "{err:?}");
 }
