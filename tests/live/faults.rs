@@ -179,6 +179,31 @@ async fn default_keepalive_detects_a_cut_within_ten_seconds() {
 }
 
 #[tokio::test]
+async fn a_base_url_without_ari_says_what_to_check_instead_of_showing_a_page() {
+    let status = ari_testkit::shared();
+    let client = Client::builder()
+        .base_url(status.ari_url().replacen("/ari", "/not-ari", 1))
+        .credentials(&status.settings.user, &status.settings.password)
+        .build()
+        .unwrap();
+    let over_http = client
+        .request(Method::Get, "asterisk/info", &[], None)
+        .await
+        .unwrap_err();
+    let over_websocket = client
+        .events([unique_app("noari")])
+        .connect()
+        .await
+        .unwrap_err();
+    for err in [over_http, over_websocket] {
+        assert!(err.is_not_found(), "{err:?}");
+        let text = err.to_string();
+        assert!(text.contains("no ARI at this URL"), "{text}");
+        assert!(!text.contains('<'), "{text}");
+    }
+}
+
+#[tokio::test]
 async fn a_wrong_password_fails_at_once_with_one_attempt() {
     let (proxy, client) = client_through_proxy(Some("not-the-password")).await;
     let started = Instant::now();

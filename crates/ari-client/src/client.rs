@@ -390,7 +390,7 @@ pub(crate) fn api_error(
     }
     let message = serde_json::from_slice::<Body>(body)
         .map(|b| b.message)
-        .unwrap_or_else(|_| String::from_utf8_lossy(body).trim().to_owned());
+        .unwrap_or_else(|_| message_of_page(status, &String::from_utf8_lossy(body)));
     let documented = errors
         .iter()
         .find(|(code, _)| *code == status)
@@ -401,6 +401,40 @@ pub(crate) fn api_error(
         message,
         documented,
     }
+}
+
+/// The message of an error answer that is not ARI's JSON. Asterisk's HTTP server answers
+/// paths outside ARI with an HTML page: its title, and for a 404 what usually causes it, say
+/// more than the page.
+fn message_of_page(status: u16, body: &str) -> String {
+    let body = body.trim();
+    if !body.starts_with('<') {
+        return body.to_owned();
+    }
+    let lower = body.to_ascii_lowercase();
+    let title = lower
+        .find("<title>")
+        .map(|start| start + "<title>".len())
+        .and_then(|start| Some(start..start + lower[start..].find("</title>")?))
+        .and_then(|range| body.get(range))
+        // The error's display already leads with the status.
+        .map(|title| {
+            title
+                .trim()
+                .trim_start_matches(&status.to_string())
+                .trim_start()
+        })
+        .filter(|title| !title.is_empty());
+    let mut message = title
+        .unwrap_or("an HTML page, not an ARI answer")
+        .to_owned();
+    if status == 404 {
+        message.push_str(
+            ": no ARI at this URL; check that the base URL's path ends in /ari (after the \
+             prefix of http.conf, if one is set) and that ARI is enabled (ari.conf)",
+        );
+    }
+    message
 }
 
 fn map_reqwest(operation: &'static str, err: reqwest::Error) -> Error {
@@ -432,6 +466,27 @@ pub(crate) fn encode_segment(segment: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_page_that_is_not_ari_is_summed_up_by_its_title_and_what_a_404_means() {
+        let page = "<!DOCTYPE HTML PUBLIC \"-//IETF//DTD HTML 2.0//EN\">\n<html><head>\n\
+                    <title>404 Not Found</title>\n</head><body><h1>Not Found</h1></body></html>";
+        let err = api_error("events", 404, page.as_bytes(), &[]);
+        assert!(
+            err.message.starts_with("Not Found: no ARI at this URL"),
+            "{}",
+            err.message
+        );
+        assert!(!err.message.contains('<'), "{}", err.message);
+        let err = api_error("events", 503, b"<html><TITLE> Busy </TITLE></html>", &[]);
+        assert_eq!(err.message, "Busy");
+        let err = api_error("events", 500, b"<html>", &[]);
+        assert_eq!(err.message, "an HTML page, not an ARI answer");
+        let err = api_error("events", 500, "<title>é".as_bytes(), &[]);
+        assert_eq!(err.message, "an HTML page, not an ARI answer");
+        let err = api_error("events", 400, b" plain words ", &[]);
+        assert_eq!(err.message, "plain words");
+    }
 
     #[test]
     fn answers_take_the_fast_reader_and_agree_with_serde() {
