@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use ari_client::events::Message;
 use ari_client::{Client, Method};
 use ari_sandbox::{Ports, Sandbox};
-use ari_testkit::{EventLog, TcpProxy, unique_app};
+use ari_testkit::{EventLog, TcpProxy, builder_for, unique_app};
 use futures_util::StreamExt as _;
 
 /// Waits for the next reconnect marker, failing after `within`.
@@ -181,9 +181,7 @@ async fn default_keepalive_detects_a_cut_within_ten_seconds() {
 #[tokio::test]
 async fn a_base_url_without_ari_says_what_to_check_instead_of_showing_a_page() {
     let status = ari_testkit::shared();
-    let client = Client::builder()
-        .base_url(status.ari_url().replacen("/ari", "/not-ari", 1))
-        .credentials(&status.settings.user, &status.settings.password)
+    let client = builder_for(status, status.ari_url().replacen("/ari", "/not-ari", 1))
         .build()
         .unwrap();
     let over_http = client
@@ -230,9 +228,7 @@ async fn a_wrong_password_fails_at_once_with_one_attempt() {
 #[tokio::test]
 async fn https_and_wss_work_with_the_sandbox_ca_and_fail_without_it() {
     let status = ari_testkit::shared();
-    let client = Client::builder()
-        .base_url(status.ari_tls_url())
-        .credentials(&status.settings.user, &status.settings.password)
+    let client = builder_for(status, status.ari_tls_url())
         .ca_file(&status.ca_file)
         .build()
         .unwrap();
@@ -253,11 +249,7 @@ async fn https_and_wss_work_with_the_sandbox_ca_and_fail_without_it() {
     originate_into(&client, &app).await;
     log.wait_type("StasisStart").await;
 
-    let untrusting = Client::builder()
-        .base_url(status.ari_tls_url())
-        .credentials(&status.settings.user, &status.settings.password)
-        .build()
-        .unwrap();
+    let untrusting = builder_for(status, status.ari_tls_url()).build().unwrap();
     let err = untrusting
         .request(Method::Get, "asterisk/info", &[], None)
         .await
@@ -275,11 +267,10 @@ async fn https_and_wss_work_with_the_sandbox_ca_and_fail_without_it() {
     assert!(says_give_the_ca(causes(&err)), "{}", causes(&err));
 
     // A scheme that does not match the port is named as the likely cause.
-    let plain_port_over_tls = Client::builder()
-        .base_url(status.ari_url().replacen("http://", "https://", 1))
-        .credentials(&status.settings.user, &status.settings.password)
-        .build()
-        .unwrap();
+    let plain_port_over_tls =
+        builder_for(status, status.ari_url().replacen("http://", "https://", 1))
+            .build()
+            .unwrap();
     let err = plain_port_over_tls
         .request(Method::Get, "asterisk/info", &[], None)
         .await
@@ -299,11 +290,12 @@ async fn https_and_wss_work_with_the_sandbox_ca_and_fail_without_it() {
         "{}",
         causes(&err)
     );
-    let tls_port_in_plain = Client::builder()
-        .base_url(status.ari_tls_url().replacen("https://", "http://", 1))
-        .credentials(&status.settings.user, &status.settings.password)
-        .build()
-        .unwrap();
+    let tls_port_in_plain = builder_for(
+        status,
+        status.ari_tls_url().replacen("https://", "http://", 1),
+    )
+    .build()
+    .unwrap();
     let err = tls_port_in_plain
         .events([unique_app("tlsbad")])
         .connect()

@@ -46,14 +46,18 @@ pub fn bring_up(name: &str, ports: Ports) -> ari_sandbox::Result<Status> {
 
 /// A new client for a sandbox instance, with its full-access user.
 pub fn client_for(status: &Status) -> Client {
-    match Client::builder()
-        .base_url(status.ari_url())
-        .credentials(&status.settings.user, &status.settings.password)
-        .build()
-    {
+    match builder_for(status, status.ari_url()).build() {
         Ok(client) => client,
         Err(err) => panic!("cannot build a client for the sandbox: {err}"),
     }
+}
+
+/// A client builder with the sandbox's full-access credentials for `url`: the sandbox's other
+/// URLs (TLS) or deliberately wrong ones.
+pub fn builder_for(status: &Status, url: impl Into<String>) -> ari_client::ClientBuilder {
+    Client::builder()
+        .base_url(url)
+        .credentials(&status.settings.user, &status.settings.password)
 }
 
 /// A new client for the shared sandbox.
