@@ -346,8 +346,8 @@ impl std::error::Error for Error {
     }
 }
 
-/// A failure to connect, with what it most likely means in the words of ARI's set-up: TLS
-/// errors say little about the URL or the CA that caused them.
+/// A failure to connect, with what it most likely means in the words of ARI's set-up: errors
+/// from the socket and TLS layers say little about the URL, port or CA that caused them.
 #[derive(Debug)]
 struct Hinted {
     hint: &'static str,
@@ -366,8 +366,9 @@ impl std::error::Error for Hinted {
     }
 }
 
-/// `source`, a failure to connect, preceded by a hint where its cause is a common mistake:
-/// a URL whose scheme does not match the port, or a server certificate without its CA.
+/// `source`, a failure to connect, preceded by a hint where its cause is a common mistake: a
+/// URL whose scheme does not match the port, a server certificate without its CA or for another
+/// host, or nothing listening at all.
 pub(crate) fn with_connect_hint(
     source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
 ) -> Box<dyn std::error::Error + Send + Sync> {
