@@ -184,16 +184,7 @@ async fn a_base_url_without_ari_says_what_to_check_instead_of_showing_a_page() {
     let client = builder_for(status, status.ari_url().replacen("/ari", "/not-ari", 1))
         .build()
         .unwrap();
-    let over_http = client
-        .request(Method::Get, "asterisk/info", &[], None)
-        .await
-        .unwrap_err();
-    let over_websocket = client
-        .events([unique_app("noari")])
-        .connect()
-        .await
-        .unwrap_err();
-    for err in [over_http, over_websocket] {
+    for err in failures_of(&client).await {
         assert!(err.is_not_found(), "{err:?}");
         let text = err.to_string();
         assert!(text.contains("no ARI at this URL"), "{text}");
@@ -250,46 +241,26 @@ async fn https_and_wss_work_with_the_sandbox_ca_and_fail_without_it() {
     log.wait_type("StasisStart").await;
 
     let untrusting = builder_for(status, status.ari_tls_url()).build().unwrap();
-    let err = untrusting
-        .request(Method::Get, "asterisk/info", &[], None)
-        .await
-        .unwrap_err();
-    assert!(err.is_connect(), "{err}");
+    let [over_http, over_websocket] = failures_of(&untrusting).await;
+    assert!(over_http.is_connect(), "{over_http}");
     // The error says what to do about it, on both transports.
-    let says_give_the_ca =
-        |chain: String| chain.contains("certificate") && chain.contains("ca_file");
-    assert!(says_give_the_ca(causes(&err)), "{}", causes(&err));
-    let err = untrusting
-        .events([unique_app("tlsbad")])
-        .connect()
-        .await
-        .unwrap_err();
-    assert!(says_give_the_ca(causes(&err)), "{}", causes(&err));
+    for err in [over_http, over_websocket] {
+        let chain = causes(&err);
+        assert!(
+            chain.contains("certificate") && chain.contains("ca_file"),
+            "{chain}"
+        );
+    }
 
     // A scheme that does not match the port is named as the likely cause.
     let plain_port_over_tls =
         builder_for(status, status.ari_url().replacen("http://", "https://", 1))
             .build()
             .unwrap();
-    let err = plain_port_over_tls
-        .request(Method::Get, "asterisk/info", &[], None)
-        .await
-        .unwrap_err();
-    assert!(
-        causes(&err).contains("does not speak TLS"),
-        "{}",
-        causes(&err)
-    );
-    let err = plain_port_over_tls
-        .events([unique_app("tlsbad")])
-        .connect()
-        .await
-        .unwrap_err();
-    assert!(
-        causes(&err).contains("does not speak TLS"),
-        "{}",
-        causes(&err)
-    );
+    for err in failures_of(&plain_port_over_tls).await {
+        let chain = causes(&err);
+        assert!(chain.contains("does not speak TLS"), "{chain}");
+    }
     let tls_port_in_plain = builder_for(
         status,
         status.ari_tls_url().replacen("https://", "http://", 1),
@@ -302,6 +273,20 @@ async fn https_and_wss_work_with_the_sandbox_ca_and_fail_without_it() {
         .await
         .unwrap_err();
     assert!(causes(&err).contains("https://"), "{}", causes(&err));
+}
+
+/// How `client`, misconfigured, fails: over HTTP, then opening an event WebSocket.
+async fn failures_of(client: &Client) -> [ari_client::Error; 2] {
+    let over_http = client
+        .request(Method::Get, "asterisk/info", &[], None)
+        .await
+        .unwrap_err();
+    let over_websocket = client
+        .events([unique_app("misconfigured")])
+        .connect()
+        .await
+        .unwrap_err();
+    [over_http, over_websocket]
 }
 
 /// An error and its sources, as one line.
